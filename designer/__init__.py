@@ -1,0 +1,1 @@
+"""The browser designer: pages, validation, publishing and the dry run."""

@@ -1,0 +1,1 @@
+"""SLAs, business calendars, escalations, dashboards, live streams and the periodic sweeper."""

@@ -1,0 +1,1 @@
+"""Journeys, their versions, BPMN import/export, process instances and the engine."""

@@ -1,0 +1,73 @@
+"""Safe parsing of BPMN 2.0 XML documents and the namespaces they use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
+ITINERA_NS = "urn:itinera:bpmn:1"
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+# No entity expansion, no DTD or network access: a BPMN upload is untrusted input.
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+)
+
+
+class BpmnSyntaxError(ValueError):
+    """The text is not a BPMN 2.0 document; ``line`` is 1-based where the parser knows it."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    id: str
+    name: str
+    is_executable: bool
+
+
+def parse_definitions(text: str | bytes) -> etree._Element:
+    """Parse a BPMN document and return its ``definitions`` element."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if not data.strip():
+        raise BpmnSyntaxError("The BPMN document is empty.")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise BpmnSyntaxError(f"The BPMN document is larger than {MAX_DOCUMENT_BYTES} bytes.")
+    if b"<!DOCTYPE" in data[:4096].upper():
+        raise BpmnSyntaxError("BPMN documents may not declare a DOCTYPE.")
+    try:
+        root = etree.fromstring(data, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else None
+        raise BpmnSyntaxError(f"The BPMN document is not well-formed XML: {exc.msg}", line) from exc
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise BpmnSyntaxError(
+            f"The root element must be bpmn:definitions in namespace {BPMN_NS}, not {root.tag}."
+        )
+    return root
+
+
+def process_summaries(definitions: etree._Element) -> list[ProcessSummary]:
+    """The processes a definitions element declares, in document order."""
+    return [
+        ProcessSummary(
+            id=element.get("id", ""),
+            name=element.get("name", "") or element.get("id", ""),
+            is_executable=element.get("isExecutable", "false").lower() == "true",
+        )
+        for element in definitions.iterchildren(f"{{{BPMN_NS}}}process")
+    ]

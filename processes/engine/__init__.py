@@ -1,0 +1,1 @@
+"""The pure process engine: compiled graphs, markings and ``fire``. No Django imports here."""

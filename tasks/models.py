@@ -1,0 +1,110 @@
+"""Roles (backed by Django groups) and the work items people claim and complete."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils import timezone
+
+from workflow_site.transitions import TransitionTable
+
+
+class Role(models.Model):
+    """A set of people who may be offered the same work; its members are the group's users."""
+
+    key = models.SlugField(max_length=100, unique=True, help_text="Referenced as itn:role in BPMN.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="role")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_roles",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    CLAIMED = "claimed", "Claimed"
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_TASK_STATUSES = (TaskStatus.OFFERED, TaskStatus.CLAIMED, TaskStatus.STARTED)
+
+TASK_TRANSITIONS = TransitionTable(
+    "task",
+    {
+        TaskStatus.OFFERED: frozenset({TaskStatus.CLAIMED, TaskStatus.WITHDRAWN}),
+        TaskStatus.CLAIMED: frozenset(
+            {TaskStatus.OFFERED, TaskStatus.STARTED, TaskStatus.COMPLETED, TaskStatus.WITHDRAWN}
+        ),
+        TaskStatus.STARTED: frozenset(
+            {TaskStatus.OFFERED, TaskStatus.COMPLETED, TaskStatus.WITHDRAWN}
+        ),
+        TaskStatus.COMPLETED: frozenset(),
+        TaskStatus.WITHDRAWN: frozenset(),
+    },
+)
+
+
+class Task(models.Model):
+    """A work item of a process instance: offered to a role, claimed by one person, completed."""
+
+    instance = models.ForeignKey(
+        "processes.ProcessInstance", on_delete=models.CASCADE, related_name="tasks"
+    )
+    element_id = models.CharField(max_length=200, help_text="The BPMN element that made this item.")
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OFFERED)
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tasks",
+    )
+    priority = models.PositiveSmallIntegerField(default=50, help_text="0 (lowest) to 100 (highest).")
+    due_at = models.DateTimeField(null=True, blank=True)
+    form_schema = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="What was submitted on completion.")
+    lock_version = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-priority", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "role"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__lte=100), name="task_priority_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TASK_STATUSES

@@ -1,0 +1,5 @@
+"""The Itinera Django project: settings, URLs, ASGI routing, the Celery app and commit-time effects."""
+
+from workflow_site.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class WorkflowSiteConfig(AppConfig):
+    name = "workflow_site"
+    verbose_name = "Itinera site"
+
+    def ready(self) -> None:
+        from workflow_site import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,30 @@
+"""ASGI entry point for Daphne: HTTP through Django, WebSockets through Channels.
+
+Sockets are authenticated from the session cookie, and their Origin must be one of ALLOWED_HOSTS.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workflow_site.settings.dev")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from monitoring.sweeper import start_in_process_sweeper  # noqa: E402
+from workflow_site.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)
+
+# On the embedded default the server process also fires due timers and SLA checks.
+start_in_process_sweeper()

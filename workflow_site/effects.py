@@ -1,0 +1,41 @@
+"""Side effects that must happen only once the transaction that caused them has committed.
+
+Every Celery enqueue and every Channels broadcast goes through here, so that a rolled-back change
+never reaches a worker or a browser.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def on_commit(effect: Callable[[], object], *, using: str | None = None) -> None:
+    """Run ``effect`` after the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(effect, using=using, robust=True)
+
+
+def broadcast(group: str, event: Mapping[str, Any]) -> None:
+    """Send ``event`` to every socket subscribed to ``group``, now."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(group, {"type": "live.event", "event": dict(event)})
+
+
+def broadcast_on_commit(group: str, event: Mapping[str, Any]) -> None:
+    """Send ``event`` to ``group`` once the current transaction has committed."""
+    on_commit(partial(broadcast, group, dict(event)))
+
+
+def enqueue_on_commit(job: Any, /, *args: Any, **kwargs: Any) -> None:
+    """Enqueue the Celery ``job`` with these arguments once the current transaction has committed."""
+    on_commit(partial(job.apply_async, args=args, kwargs=kwargs))

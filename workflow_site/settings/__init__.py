@@ -1,0 +1,1 @@
+"""Settings split by run profile: ``dev`` (embedded default), ``test`` and ``production``."""

@@ -1,0 +1,16 @@
+"""Test settings: the embedded default, or real PostgreSQL and Redis when their URLs are set."""
+
+from workflow_site.settings.base import *  # noqa: F403
+from workflow_site.settings.base import DATABASES, DATABASE_URL
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests drive the sweeper themselves.
+SWEEPER_IN_PROCESS = False
+if not DATABASE_URL:
+    # A file (not :memory:) so that a live server thread and the test share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATABASES["default"]["NAME"]) + ".test"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
