@@ -219,6 +219,7 @@ USE_TZ = True
 # --- Static files: our own and the npm-installed front-end libraries ------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = BASE_DIR / "node_modules"
 FRONTEND_LIBRARIES = {
     "vendor/bpmn-js": NODE_MODULES / "bpmn-js" / "dist",

@@ -1,0 +1,128 @@
+"""The two run profiles, read in fresh interpreters with controlled environments."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "ITINERA_PUREPYTHON",
+    "DEBUG",
+)
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "workflow_site.settings.production",
+    "SECRET_KEY": "x7!kq2@m9#v4$w8%z1^t6&y3*u5(p0)r-s+a=b_c.d,e;f:g'h?i/j~k",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "ALLOWED_HOSTS": "itinera.example.com",
+}
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "sweeper_in_process": settings.SWEEPER_IN_PROCESS,
+    "debug": settings.DEBUG,
+}))
+"""
+
+
+def run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env["ITINERA_SQLITE_PATH"] = str(tmp_path / "profile.sqlite3")
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_embedded_default_needs_no_services(tmp_path: Path) -> None:
+    result = run(["-c", SHOW_SETTINGS], {"DJANGO_SETTINGS_MODULE": "workflow_site.settings.dev"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "engine": "django.db.backends.sqlite3",
+        "layer": "channels.layers.InMemoryChannelLayer",
+        "eager": True,
+        "sweeper_in_process": True,
+        "debug": True,
+    }
+
+
+def test_production_profile_uses_the_services(tmp_path: Path) -> None:
+    result = run(["-c", SHOW_SETTINGS], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "engine": "django.db.backends.postgresql",
+        "layer": "channels_redis.core.RedisChannelLayer",
+        "eager": False,
+        "sweeper_in_process": False,
+        "debug": False,
+    }
+
+
+def test_production_deploy_check_passes(tmp_path: Path) -> None:
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_profile_names_what_is_missing(tmp_path: Path) -> None:
+    env = dict(PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    del env["REDIS_URL"]
+    result = run(["manage.py", "check"], env, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "REDIS_URL" in result.stderr
+
+
+def test_deploy_check_flags_an_unsafe_setup(tmp_path: Path) -> None:
+    # The embedded default is fine for a laptop and wrong for production; --deploy says why.
+    result = run(
+        ["manage.py", "check", "--deploy"],
+        {"DJANGO_SETTINGS_MODULE": "workflow_site.settings.dev", "ITINERA_PUREPYTHON": "1"},
+        tmp_path,
+    )
+    assert result.returncode != 0
+    for check_id in ("itinera.E002", "itinera.E003", "itinera.E004", "itinera.W001"):
+        assert check_id in result.stderr, result.stderr
+
+
+def test_bad_boolean_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    result = run(
+        ["manage.py", "check"],
+        {"DJANGO_SETTINGS_MODULE": "workflow_site.settings.dev", "DEBUG": "maybe"},
+        tmp_path,
+    )
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+@pytest.mark.parametrize("module", ["workflow_site.settings.dev", "workflow_site.settings.test"])
+def test_celery_without_reject_on_worker_lost_fails_check(module: str, tmp_path: Path) -> None:
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import override_settings\n"
+        "from workflow_site.checks import check_celery_delivery\n"
+        "with override_settings(CELERY_TASK_REJECT_ON_WORKER_LOST=False):\n"
+        "    print([e.id for e in check_celery_delivery()])\n"
+        "print([e.id for e in check_celery_delivery()])\n"
+    )
+    result = run(["-c", code], {"DJANGO_SETTINGS_MODULE": module}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['itinera.E001']", "[]"]
