@@ -27,7 +27,7 @@ class JourneyVersionInline(admin.TabularInline):
 
 
 @admin.register(Journey)
-class JourneyAdmin(GuardedModelAdmin):  # type: ignore[misc]
+class JourneyAdmin(GuardedModelAdmin):
     list_display = ("name", "key", "created_at")
     search_fields = ("name", "key", "description")
     fields = ("key", "name", "description", "created_by", "created_at")

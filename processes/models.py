@@ -12,7 +12,9 @@ from workflow_site.transitions import TransitionTable
 class Journey(models.Model):
     """A process people can start; what runs is one of its published versions."""
 
-    key = models.SlugField(max_length=100, unique=True, help_text="Stable identifier, e.g. loan-application.")
+    key = models.SlugField(
+        max_length=100, unique=True, help_text="Stable identifier, e.g. loan-application."
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -52,9 +54,11 @@ class JourneyVersion(models.Model):
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    status = models.CharField(
+        max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
     bpmn_xml = models.TextField()
-    # Bumped on every save of a draft, so that two people editing one draft cannot overwrite each other.
+    # Bumped on every save of a draft, so two people editing one draft cannot overwrite each other.
     lock_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -73,7 +77,9 @@ class JourneyVersion(models.Model):
     class Meta:
         ordering = ["journey", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["journey", "number"], name="journey_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["journey", "number"], name="journey_version_number_unique"
+            ),
             models.UniqueConstraint(
                 fields=["journey"],
                 condition=models.Q(status="draft"),

@@ -1,4 +1,4 @@
-"""Who may do what with a journey: global model permissions or per-journey ones (django-guardian)."""
+"""Who may do what with a journey: global model permissions or per-journey ones (guardian)."""
 
 from __future__ import annotations
 

@@ -32,18 +32,14 @@ def journeys_startable_by(*, user: Any) -> QuerySet[Journey]:
 def journeys_visible_to(*, user: Any) -> QuerySet[Journey]:
     """Journeys ``user`` may see (view, start or design), with ``published_number``."""
     return (
-        permissions.journeys_with(
-            user, [permissions.VIEW, permissions.START, permissions.DESIGN]
-        )
+        permissions.journeys_with(user, [permissions.VIEW, permissions.START, permissions.DESIGN])
         .annotate(published_number=_latest_published_number())
         .order_by("name", "pk")
     )
 
 
 def journey_version_latest_published(*, journey: Journey) -> JourneyVersion | None:
-    return (
-        journey.versions.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
-    )
+    return journey.versions.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
 
 
 def journey_version_draft(*, journey: Journey) -> JourneyVersion | None:

@@ -1,4 +1,4 @@
-"""Every change to journeys and their versions. Each service checks first, then writes, atomically."""
+"""Every change to journeys and their versions: each service checks first, then writes."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def _check_permission(user: Any, permission: str, journey: Journey | None = None
     )
     if not allowed:
         raise ApplicationError(
-            "permission_denied", "You are not allowed to do this.", details={"permission": permission}
+            "permission_denied",
+            "You are not allowed to do this.",
+            details={"permission": permission},
         )
 
 
@@ -65,9 +67,7 @@ def journey_create(
     journey = Journey.objects.create(
         key=key, name=name.strip(), description=description, created_by=actor
     )
-    JourneyVersion.objects.create(
-        journey=journey, number=1, bpmn_xml=bpmn_xml, created_by=actor
-    )
+    JourneyVersion.objects.create(journey=journey, number=1, bpmn_xml=bpmn_xml, created_by=actor)
     assign_perm(permissions.DESIGN, actor, journey)
     return journey
 
@@ -103,7 +103,7 @@ def journey_draft_save(
     if expected_lock_version != draft.lock_version:
         raise ConflictError(
             "draft_conflict",
-            "Someone else saved this draft after you opened it; reload it and reapply your changes.",
+            "Someone else saved this draft after you opened it; reload it and redo your changes.",
             field="lock_version",
             details={"current_lock_version": draft.lock_version},
         )
@@ -166,7 +166,6 @@ def journey_permission_revoke(*, actor: Any, journey: Journey, role: Role, actio
     permission = _journey_permission(action)
     _check_permission(actor, permissions.DESIGN, journey)
     remove_perm(permission, role.group, journey)
-
 
 
 @transaction.atomic

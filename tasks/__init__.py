@@ -1,1 +1,1 @@
-"""Work items (tasks): roles, routing, assignment, the inbox, claim, complete, delegate and forms."""
+"""Work items (tasks): roles, routing, assignment, the inbox, claiming, completing and forms."""

@@ -77,7 +77,9 @@ class Task(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_tasks",
     )
-    priority = models.PositiveSmallIntegerField(default=50, help_text="0 (lowest) to 100 (highest).")
+    priority = models.PositiveSmallIntegerField(
+        default=50, help_text="0 (lowest) to 100 (highest)."
+    )
     due_at = models.DateTimeField(null=True, blank=True)
     form_schema = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True, help_text="What was submitted on completion.")

@@ -12,14 +12,14 @@ from workflow_site.errors import ApplicationError
 
 
 @transaction.atomic
-def role_create(
-    *, key: str, name: str, description: str = "", manager: Any | None = None
-) -> Role:
+def role_create(*, key: str, name: str, description: str = "", manager: Any | None = None) -> Role:
     """Create a role and the Django group that holds its members and permissions."""
     if not key.strip():
         raise ApplicationError("required", "A role needs a key.", field="key")
     if Role.objects.filter(key=key).exists():
-        raise ApplicationError("duplicate_key", f"A role with key {key!r} already exists.", field="key")
+        raise ApplicationError(
+            "duplicate_key", f"A role with key {key!r} already exists.", field="key"
+        )
     group_name = f"role:{key}"
     if Group.objects.filter(name=group_name).exists():
         raise ApplicationError(

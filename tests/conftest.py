@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -47,3 +48,26 @@ def startable_journey(worker_role: Any) -> Any:
     )
     assign_perm("processes.start_journey", worker_role.group, version.journey)
     return version.journey
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which services this run tests against, so a CI log shows it."""
+    from django.conf import settings
+
+    import accelerators
+
+    database = settings.DATABASES["default"]
+    layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
+    return [
+        f"itinera: database {str(database['ENGINE']).rsplit('.', 1)[-1]} "
+        f"({database.get('HOST') or database['NAME']}), channel layer {layer}, "
+        f"accelerators {accelerators.IMPLEMENTATION}"
+    ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the browser tests and run them last, after every test that needs a clean event loop."""
+    browser_items = [i for i in items if "tests/browser/" in str(i.path).replace(os.sep, "/")]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [i for i in items if i not in browser_items] + browser_items

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -18,7 +19,7 @@ def test_info_reports_the_kernels(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_console_script_is_installed() -> None:
-    script = shutil.which("itinera", path=os.path.dirname(os.sys.executable))
+    script = shutil.which("itinera", path=os.path.dirname(sys.executable))
     assert script is not None
     result = subprocess.run(
         [script, "info", "--json"],

@@ -1,4 +1,4 @@
-"""The Itinera Django project: settings, URLs, ASGI routing, the Celery app and commit-time effects."""
+"""The Itinera Django project: settings, URLs, ASGI routing, Celery and commit-time effects."""
 
 from workflow_site.celery import app as celery_app
 

@@ -1,4 +1,4 @@
-"""The Celery application: configured from Django settings (``CELERY_*``), jobs found in ``jobs.py``."""
+"""The Celery application: configured from ``CELERY_*`` settings, jobs found in ``jobs.py``."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""System checks for unsafe configuration (``manage.py check``; the deploy ones with ``--deploy``)."""
+"""System checks for unsafe configuration (``manage.py check``, some only with ``--deploy``)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def check_production_services(app_configs: Any = None, **kwargs: Any) -> list[Er
                 id="itinera.E004",
             )
         )
-    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    backend = str(settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", ""))
     if backend.endswith("InMemoryChannelLayer"):
         findings.append(
             Warning(

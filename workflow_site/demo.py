@@ -15,7 +15,7 @@ from django.db import transaction
 
 from processes import selectors as journey_selectors
 from processes import services as journey_services
-from processes.bpmn.xml import parse_definitions
+from processes.bpmn.xml import parse_definitions, process_summaries
 from processes.models import Journey, VersionStatus
 from tasks import services as role_services
 from tasks.models import Role
@@ -74,9 +74,7 @@ def _demo_role(key: str, name: str, description: str, manager: AbstractUser) -> 
         return role_services.role_create(
             key=key, name=name, description=description, manager=manager
         )
-    return role_services.role_update(
-        role=role, name=name, description=description, manager=manager
-    )
+    return role_services.role_update(role=role, name=name, description=description, manager=manager)
 
 
 def _demo_journey(key: str, filename: str, admin: AbstractUser) -> Journey:
@@ -84,13 +82,13 @@ def _demo_journey(key: str, filename: str, admin: AbstractUser) -> Journey:
     journey = journey_selectors.journey_by_key(key=key)
     if journey is not None:
         return journey
-    process = parse_definitions(bpmn_xml).find("{*}process")
-    assert process is not None
-    documentation = process.findtext("{*}documentation") or ""
+    definitions = parse_definitions(bpmn_xml)
+    (process,) = process_summaries(definitions)
+    documentation = definitions.findtext("{*}process/{*}documentation") or ""
     journey = journey_services.journey_create(
         actor=admin,
         key=key,
-        name=process.get("name") or key,
+        name=process.name,
         description=documentation.strip(),
         bpmn_xml=bpmn_xml,
     )

@@ -37,5 +37,5 @@ def broadcast_on_commit(group: str, event: Mapping[str, Any]) -> None:
 
 
 def enqueue_on_commit(job: Any, /, *args: Any, **kwargs: Any) -> None:
-    """Enqueue the Celery ``job`` with these arguments once the current transaction has committed."""
+    """Enqueue the Celery ``job`` with these arguments once the transaction has committed."""
     on_commit(partial(job.apply_async, args=args, kwargs=kwargs))

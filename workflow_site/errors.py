@@ -19,7 +19,7 @@ logger = logging.getLogger("itinera.errors")
 class ApplicationError(Exception):
     """A refused request: ``code`` is stable for clients, ``field`` names the input at fault."""
 
-    http_status = status.HTTP_400_BAD_REQUEST
+    http_status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,
@@ -45,13 +45,13 @@ class ApplicationError(Exception):
 
 
 class NotFoundError(ApplicationError):
-    http_status = status.HTTP_404_NOT_FOUND
+    http_status: int = status.HTTP_404_NOT_FOUND
 
 
 class ConflictError(ApplicationError):
     """The request is valid but the object changed under it (stale version, illegal transition)."""
 
-    http_status = status.HTTP_409_CONFLICT
+    http_status: int = status.HTTP_409_CONFLICT
 
 
 def _first_field(detail: Any, prefix: str = "") -> str | None:
@@ -84,7 +84,7 @@ def _error_response(payload: dict[str, Any], http_status: int) -> Response:
 
 
 def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
-    """Map every exception raised by an API view to ``{"error": {code, message, field, details}}``."""
+    """Map any exception raised by an API view to ``{"error": {code, message, field, details}}``."""
     if isinstance(exc, ApplicationError):
         return _error_response(exc.as_dict(), exc.http_status)
     if isinstance(exc, Http404):
@@ -105,7 +105,7 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
         )
     if isinstance(exc, exceptions.APIException):
         response = exception_handler(exc, dict(context))
-        assert response is not None
+        http_status = response.status_code if response is not None else exc.status_code
         codes = exc.get_codes()
         return _error_response(
             {
@@ -114,7 +114,7 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
                 "field": None,
                 "details": {},
             },
-            response.status_code,
+            http_status,
         )
     trace_id = uuid.uuid4().hex
     logger.exception("Unexpected error in an API view (trace %s)", trace_id)

@@ -1,4 +1,4 @@
-"""Explicit state machines: one transition table per status field, and the check that enforces it."""
+"""Explicit state machines: one transition table per status field, and its check."""
 
 from __future__ import annotations
 

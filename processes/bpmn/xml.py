@@ -56,7 +56,7 @@ def parse_definitions(text: str | bytes) -> etree._Element:
         raise BpmnSyntaxError(f"The BPMN document is not well-formed XML: {exc.msg}", line) from exc
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise BpmnSyntaxError(
-            f"The root element must be bpmn:definitions in namespace {BPMN_NS}, not {root.tag}."
+            f"The root element must be bpmn:definitions in namespace {BPMN_NS}, not {root.tag!r}."
         )
     return root
 

@@ -7,55 +7,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('processes', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("processes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Referenced as itn:role in BPMN.', max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('group', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='role', to='auth.group')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Referenced as itn:role in BPMN.", max_length=100, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "group",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role",
+                        to="auth.group",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('element_id', models.CharField(help_text='The BPMN element that made this item.', max_length=200)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('offered', 'Offered'), ('claimed', 'Claimed'), ('started', 'Started'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], default='offered', max_length=16)),
-                ('priority', models.PositiveSmallIntegerField(default=50, help_text='0 (lowest) to 100 (highest).')),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('form_schema', models.JSONField(blank=True, default=dict)),
-                ('data', models.JSONField(blank=True, default=dict, help_text='What was submitted on completion.')),
-                ('lock_version', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_tasks', to=settings.AUTH_USER_MODEL)),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('instance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='processes.processinstance')),
-                ('role', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='tasks.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "element_id",
+                    models.CharField(
+                        help_text="The BPMN element that made this item.", max_length=200
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("offered", "Offered"),
+                            ("claimed", "Claimed"),
+                            ("started", "Started"),
+                            ("completed", "Completed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="offered",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=50, help_text="0 (lowest) to 100 (highest)."
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("form_schema", models.JSONField(blank=True, default=dict)),
+                (
+                    "data",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="What was submitted on completion."
+                    ),
+                ),
+                ("lock_version", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_tasks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "instance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="processes.processinstance",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="tasks.role",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-priority', 'created_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'role'], name='tasks_task_status_c34c12_idx'), models.Index(fields=['assignee', 'status'], name='tasks_task_assigne_7928f6_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('priority__lte', 100)), name='task_priority_at_most_100')],
+                "ordering": ["-priority", "created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "role"], name="tasks_task_status_c34c12_idx"),
+                    models.Index(
+                        fields=["assignee", "status"], name="tasks_task_assigne_7928f6_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("priority__lte", 100)), name="task_priority_at_most_100"
+                    )
+                ],
             },
         ),
     ]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accelerators import _graph_py
 
+_graph_compiled: ModuleType | None
 try:
     from accelerators import _graph as _graph_compiled
 except ImportError:  # pragma: no cover - the install step builds it
@@ -83,7 +84,9 @@ def test_reachable_stops_at_blocked_nodes(impl: ModuleType) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(graph=graphs(), data=st.data())
-def test_compiled_matches_the_twin(graph: tuple[int, list[tuple[int, int]]], data: st.DataObject) -> None:
+def test_compiled_matches_the_twin(
+    graph: tuple[int, list[tuple[int, int]]], data: st.DataObject
+) -> None:
     if _graph_compiled is None:
         pytest.skip("the Cython extension is not built")
     node_count, edges = graph
@@ -95,8 +98,8 @@ def test_compiled_matches_the_twin(graph: tuple[int, list[tuple[int, int]]], dat
         assert _graph_py.successors(py_indptr, py_indices, node) == _graph_compiled.successors(
             c_indptr, c_indices, node
         )
-    node = st.integers(min_value=0, max_value=node_count - 1)
-    sources = data.draw(st.lists(node, min_size=1, max_size=4))
+    some_node = st.integers(min_value=0, max_value=node_count - 1)
+    sources = data.draw(st.lists(some_node, min_size=1, max_size=4))
     blocked_list = data.draw(st.lists(st.booleans(), min_size=node_count, max_size=node_count))
     blocked = np.array(blocked_list, dtype=np.uint8)
     for mask in (None, blocked):

@@ -49,7 +49,12 @@ def test_a_name_is_registered_once() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_in_process_sweeper_runs_on_its_interval() -> None:
     ran = threading.Event()
-    sweeper.register_sweep("probe")(lambda now: ran.set() or 1)
+
+    @sweeper.register_sweep("probe")
+    def probe(now: datetime) -> int:
+        ran.set()
+        return 1
+
     thread = sweeper.InProcessSweeper(interval=0.05)
     thread.start()
     try:
@@ -66,5 +71,7 @@ def test_server_starts_the_sweeper_only_on_the_embedded_profile() -> None:
     with override_settings(SWEEPER_IN_PROCESS=True, SWEEPER_INTERVAL_SECONDS=3600):
         first = sweeper.start_in_process_sweeper()
         second = sweeper.start_in_process_sweeper()
-        assert first is not None and first is second and first.is_alive()
+        assert first is not None
+        assert first is second
+        assert first.is_alive()
         first.stop(timeout=5)

@@ -8,7 +8,14 @@ from processes.engine.graph import ProcessGraph
 def test_graph_by_element_id() -> None:
     graph = ProcessGraph.build(
         ["Start", "Split", "A", "B", "Join", "End"],
-        [("Start", "Split"), ("Split", "A"), ("Split", "B"), ("A", "Join"), ("B", "Join"), ("Join", "End")],
+        [
+            ("Start", "Split"),
+            ("Split", "A"),
+            ("Split", "B"),
+            ("A", "Join"),
+            ("B", "Join"),
+            ("Join", "End"),
+        ],
     )
     assert graph.successors("Split") == ("A", "B")
     assert graph.successors("End") == ()

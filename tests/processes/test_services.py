@@ -74,9 +74,7 @@ def test_draft_save_detects_a_concurrent_edit(designer: Any) -> None:
 
 def test_publish_then_edit_starts_the_next_numbered_draft(designer: Any) -> None:
     journey = services.journey_create(actor=designer, key="j", name="J", bpmn_xml=MINIMAL_BPMN)
-    first = services.journey_version_publish(
-        actor=designer, version=journey.versions.get(number=1)
-    )
+    first = services.journey_version_publish(actor=designer, version=journey.versions.get(number=1))
     assert (first.status, first.published_by) == (VersionStatus.PUBLISHED, designer)
     assert first.published_at is not None
     second = services.journey_draft_save(

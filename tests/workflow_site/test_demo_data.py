@@ -13,15 +13,25 @@ pytestmark = pytest.mark.django_db
 
 
 @override_settings(DEBUG=True)
-def test_demo_data_installs_users_roles_and_published_journeys(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_data_installs_users_roles_and_published_journeys(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     call_command("demo_data")
     out = capsys.readouterr().out
-    for username, password in [("admin", "admin-demo"), ("ana", "ana-demo"), ("carla", "carla-demo")]:
-        assert f"{username}" in out and password in out
+    for username, password in [
+        ("admin", "admin-demo"),
+        ("ana", "ana-demo"),
+        ("carla", "carla-demo"),
+    ]:
+        assert f"{username}" in out
+        assert password in out
         assert authenticate(username=username, password=password) is not None
     assert set(Role.objects.values_list("key", flat=True)) == {"loan-officers", "underwriters"}
     assert Role.objects.get(key="loan-officers").group.user_set.count() == 2
-    assert set(Journey.objects.values_list("key", flat=True)) == {"loan-application", "expense-claim"}
+    assert set(Journey.objects.values_list("key", flat=True)) == {
+        "loan-application",
+        "expense-claim",
+    }
     for journey in Journey.objects.all():
         assert journey.versions.get().status == VersionStatus.PUBLISHED
     User = get_user_model()

@@ -29,9 +29,14 @@ def test_enqueue_waits_for_commit(django_capture_on_commit_callbacks: Any) -> No
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_enqueued_when_the_transaction_rolls_back() -> None:
     job = RecordingJob()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        effects.enqueue_on_commit(job, 1)
-        raise RuntimeError("abort")
+
+    def abort() -> None:
+        with transaction.atomic():
+            effects.enqueue_on_commit(job, 1)
+            raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        abort()
     assert job.calls == []
     with transaction.atomic():
         effects.enqueue_on_commit(job, 2)

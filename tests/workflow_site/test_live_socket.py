@@ -1,4 +1,4 @@
-"""The Channels socket: authentication from the session, the Origin check, and commit-time broadcasts."""
+"""The live socket: session authentication, the Origin check and commit-time broadcasts."""
 
 from __future__ import annotations
 

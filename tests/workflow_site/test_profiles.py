@@ -42,7 +42,9 @@ print(json.dumps({
 """
 
 
-def run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], extra_env: dict[str, str], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
     env["ITINERA_SQLITE_PATH"] = str(tmp_path / "profile.sqlite3")
     env.update(extra_env)
@@ -52,7 +54,9 @@ def run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subproces
 
 
 def test_embedded_default_needs_no_services(tmp_path: Path) -> None:
-    result = run(["-c", SHOW_SETTINGS], {"DJANGO_SETTINGS_MODULE": "workflow_site.settings.dev"}, tmp_path)
+    result = run(
+        ["-c", SHOW_SETTINGS], {"DJANGO_SETTINGS_MODULE": "workflow_site.settings.dev"}, tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "engine": "django.db.backends.sqlite3",
@@ -76,7 +80,9 @@ def test_production_profile_uses_the_services(tmp_path: Path) -> None:
 
 
 def test_production_deploy_check_passes(tmp_path: Path) -> None:
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path)
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -29,7 +29,7 @@ def test_illegal_transition_is_an_error_with_a_code() -> None:
     ],
 )
 def test_transition_tables(table: object, current: str, target: str, allowed: bool) -> None:
-    assert table.allowed(current, target) is allowed  # type: ignore[attr-defined]
+    assert table.allowed(current, target) is allowed
 
 
 def test_final_states() -> None:

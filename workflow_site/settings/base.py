@@ -120,7 +120,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             # IMMEDIATE makes a write transaction take the database lock up front, which is what
             # select_for_update means on SQLite (it has no row locks).
             "OPTIONS": {

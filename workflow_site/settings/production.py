@@ -32,7 +32,9 @@ if _missing:
         "The production profile needs these environment variables: " + ", ".join(_missing)
     )
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
-    raise ImproperlyConfigured("The production profile runs on PostgreSQL: DATABASE_URL must be one")
+    raise ImproperlyConfigured(
+        "The production profile runs on PostgreSQL: DATABASE_URL must be one"
+    )
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")

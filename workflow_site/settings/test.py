@@ -1,7 +1,7 @@
 """Test settings: the embedded default, or real PostgreSQL and Redis when their URLs are set."""
 
 from workflow_site.settings.base import *  # noqa: F403
-from workflow_site.settings.base import DATABASES, DATABASE_URL
+from workflow_site.settings.base import DATABASE_URL, DATABASES, env_bool
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,3 +14,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Jobs run in-process unless a test run asks for the real broker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("ITINERA_TEST_CELERY_EAGER", True)
