@@ -60,3 +60,7 @@ pytest: setup
 
 clean:
 	rm -rf build var accelerators/_graph.c accelerators/*.so
+
+# Benchmarks: results in bench/results/latest.json.
+bench: setup
+	$(BIN)/python -m bench.run
