@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -25,6 +26,10 @@ _PARSER = etree.XMLParser(
 )
 
 
+# The encoding named in an XML declaration, e.g. ``<?xml version="1.0" encoding="ISO-8859-1"?>``.
+_DECLARED_ENCODING = re.compile(r"""^(\ufeff?\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+
+
 class BpmnSyntaxError(ValueError):
     """The text is not a BPMN 2.0 document; ``line`` is 1-based where the parser knows it."""
 
@@ -42,7 +47,7 @@ class ProcessSummary:
 
 def parse_definitions(text: str | bytes) -> etree._Element:
     """Parse a BPMN document and return its ``definitions`` element."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    data = _document_bytes(text)
     if not data.strip():
         raise BpmnSyntaxError("The BPMN document is empty.")
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -59,6 +64,14 @@ def parse_definitions(text: str | bytes) -> etree._Element:
             f"The root element must be bpmn:definitions in namespace {BPMN_NS}, not {root.tag!r}."
         )
     return root
+
+
+def _document_bytes(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    # Text that was already decoded is encoded again as UTF-8, so its declaration must say so:
+    # a file read as text from an ISO-8859-1 original would otherwise be decoded twice.
+    return _DECLARED_ENCODING.sub(r"\g<1>\g<2>UTF-8\g<2>", text, count=1).encode("utf-8")
 
 
 def process_summaries(definitions: etree._Element) -> list[ProcessSummary]:
