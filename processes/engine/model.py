@@ -25,7 +25,13 @@ ACTIVITY_TYPES = (
     | frozenset({"receiveTask", "callActivity"})
 )
 GATEWAY_TYPES = frozenset(
-    {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "complexGateway", "eventBasedGateway"}
+    {
+        "exclusiveGateway",
+        "inclusiveGateway",
+        "parallelGateway",
+        "complexGateway",
+        "eventBasedGateway",
+    }
 )
 EVENT_TYPES = frozenset(
     {
@@ -61,7 +67,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class TimerSpec:
-    """A timer event definition: ``kind`` is duration, date or cycle; ``text`` is its ISO-8601 value."""
+    """A timer definition: ``kind`` is duration, date or cycle; ``text`` its ISO-8601 value."""
 
     kind: Literal["duration", "date", "cycle"]
     text: str
@@ -85,7 +91,7 @@ class EventDefinition:
 
 @dataclass(frozen=True)
 class StandardLoop:
-    """``standardLoopCharacteristics``: repeat while ``condition`` holds (tested before or after)."""
+    """``standardLoopCharacteristics``: repeat while ``condition`` holds (tested before/after)."""
 
     test_before: bool = False
     condition: str | None = None
