@@ -100,6 +100,32 @@ def _play(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(arguments: argparse.Namespace) -> int:
+    from processes.bpmn.importer import import_definitions
+    from processes.bpmn.xml import BpmnSyntaxError
+    from processes.engine.validate import has_errors, validate
+
+    try:
+        definitions = import_definitions(_read(arguments.file, "process"))
+        findings = validate(definitions, arguments.process)
+    except BpmnSyntaxError as error:
+        where = f" (line {error.line})" if error.line else ""
+        return _fail(f"{arguments.file}{where}: {error}")
+    except KeyError as error:
+        return _fail(f"{arguments.file}: {error.args[0]}")
+    if arguments.json:
+        print(json.dumps([finding.as_dict() for finding in findings], indent=2))
+    elif not findings:
+        print(f"{arguments.file}: no findings")
+    else:
+        for finding in findings:
+            kind = f" ({finding.element_type})" if finding.element_type else ""
+            print(
+                f"{finding.severity}: {finding.element_id}{kind}: {finding.code}: {finding.message}"
+            )
+    return 1 if has_errors(findings) else 0
+
+
 def _convert(arguments: argparse.Namespace) -> int:
     from processes.bpmn.exporter import convert
     from processes.bpmn.xml import BpmnSyntaxError
@@ -129,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--process", help="the id of the process to run (default: the first executable)"
     )
     play.set_defaults(handler=_play)
+
+    validate = commands.add_parser("validate", help="list what is wrong with a BPMN file")
+    validate.add_argument("file", metavar="FILE.bpmn")
+    validate.add_argument("--json", action="store_true", help="print the findings as JSON")
+    validate.add_argument("--process", help="validate only this process (and what it calls)")
+    validate.set_defaults(handler=_validate)
 
     convert = commands.add_parser("convert", help="import a BPMN file, then export it")
     convert.add_argument("input", metavar="IN.bpmn")

@@ -77,8 +77,11 @@ class Engine:
         self.definitions = definitions
         self.max_call_depth = max_call_depth
         self._compiled: dict[str, CompiledProcess] = {}
-        #: Whether any compiled process has mutexes, interleaving or milestones.
+        #: Whether any compiled process has mutexes, interleaving or milestones; inclusive or
+        #: complex joins; conditional events. Rules for what is absent are never evaluated.
         self.constrained = False
+        self.has_joins = False
+        self.has_conditionals = False
         self.main = self.compiled(definitions.executable_process(process_id).id)
 
     def compiled(self, process_id: str) -> CompiledProcess:
@@ -89,6 +92,8 @@ class Engine:
                 raise Incident(f"there is no process {process_id!r} to call", process_id)
             found = self._compiled[process_id] = compile_process(self.definitions, process)
             self.constrained = self.constrained or found.has_constraints or found.has_milestones
+            self.has_joins = self.has_joins or found.has_or_joins
+            self.has_conditionals = self.has_conditionals or found.has_conditionals
         return found
 
     def start(
@@ -175,20 +180,25 @@ class _Run:
                     self.complete_scope(scope)
                     return True
             self.dirty.clear()
-        for scope in list(state.scopes.values()):
-            process = self.engine.compiled(scope.process)
-            if process.has_or_joins and scope.tokens and self.settle_joins(scope, process):
-                return True
-        if self.settle_locks_and_milestones():
-            return True
-        for sub in list(state.subscriptions.values()):
-            if sub.kind == "conditional" and sub.id in state.subscriptions:
-                scope = state.scopes[sub.scope]
-                process = self.engine.compiled(scope.process)
-                expression = process.conditional[sub.node]
-                if expression is not None and is_truthy(expression.evaluate(self.variables(scope))):
-                    self.trigger(sub, None)
+        engine = self.engine
+        if engine.has_joins:
+            for scope in list(state.scopes.values()):
+                process = self.process_of(scope)
+                if process.has_or_joins and scope.tokens and self.settle_joins(scope, process):
                     return True
+        if engine.constrained and self.settle_locks_and_milestones():
+            return True
+        if engine.has_conditionals:
+            for sub in list(state.subscriptions.values()):
+                if sub.kind == "conditional" and sub.id in state.subscriptions:
+                    scope = state.scopes[sub.scope]
+                    process = self.process_of(scope)
+                    expression = process.conditional[sub.node]
+                    if expression is not None and is_truthy(
+                        self.evaluate(expression, scope, process.ids[sub.node])
+                    ):
+                        self.trigger(sub, None)
+                        return True
         return False
 
     def check_deadlock(self) -> None:
@@ -211,7 +221,10 @@ class _Run:
 
     # ------------------------------------------------------------------ helpers
     def process_of(self, scope: Scope) -> CompiledProcess:
-        return self.engine.compiled(scope.process)
+        found: CompiledProcess | None = scope.compiled
+        if found is None:
+            found = scope.compiled = self.engine.compiled(scope.process)
+        return found
 
     def data_of(self, scope: Scope) -> dict[str, Any]:
         owner = self.state.scopes[scope.owner]
@@ -421,6 +434,12 @@ class _Run:
         incoming = process.incoming[node]
         if kind in K.ACTIVITY_KINDS:
             need = process.nodes[node].start_quantity
+            if need == 1 and len(incoming) == 1:
+                flow = incoming[0]
+                while tokens.get(flow, 0):
+                    self.take(scope, flow)
+                    self.start_activity(scope, node)
+                return
             while sum(tokens.get(f, 0) for f in incoming) >= need:
                 left = need
                 for flow in incoming:
@@ -1397,6 +1416,11 @@ class _Run:
         state = self.state
         if not isinstance(event, Mapping) or not event:
             raise Rejected("invalid_event", 'an event is a JSON object such as {"complete": "B"}')
+        element = event.get("complete")
+        if isinstance(element, str) and element and state.status == RUNNING:
+            data = event.get("data")
+            if data is None or isinstance(data, dict):
+                return self.check_element_event("complete", element, dict(data or {}))
         if "advance" in event:
             text = event["advance"]
             if not isinstance(text, str):
@@ -1451,14 +1475,15 @@ class _Run:
             raise Rejected("not_running", f"the case is {self.state.status}")
 
     def items_of(self, element: str, statuses: tuple[str, ...]) -> list[Activity]:
+        """Work items of ``element`` in these statuses, oldest first."""
         state = self.state
         found = []
         for activity in state.activities.values():
-            if activity.kind == A_WORK and activity.status in statuses:
-                scope = state.scopes[activity.scope]
-                if self.process_of(scope).ids[activity.node] == element:
-                    found.append(activity)
-        return sorted(found, key=lambda a: a.seq)
+            if activity.kind != A_WORK or activity.status not in statuses:
+                continue
+            if self.process_of(state.scopes[activity.scope]).ids[activity.node] == element:
+                found.append(activity)
+        return found  # dicts keep insertion order, and ids grow: oldest first
 
     def bodies_of(self, element: str) -> list[Activity]:
         state = self.state

@@ -47,6 +47,7 @@ class Scope:
         "owner",
         "local",
         "busy",
+        "compiled",
     )
 
     def __init__(
@@ -77,9 +78,22 @@ class Scope:
         self.local = local
         #: How many activities and live subscriptions are in this scope.
         self.busy = 0
+        #: The engine's compiled form of ``process``, cached at run time (never stored or copied).
+        self.compiled: Any = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: copy.deepcopy(getattr(self, name)) for name in self.__slots__}
+        return {
+            name: copy.deepcopy(getattr(self, name))
+            for name in self.__slots__
+            if name != "compiled"
+        }
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Scope:
+        clone = Scope.__new__(Scope)
+        for name in self.__slots__:
+            value = getattr(self, name)
+            setattr(clone, name, value if name == "compiled" else copy.deepcopy(value, memo))
+        return clone
 
 
 class Activity:

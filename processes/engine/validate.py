@@ -265,51 +265,48 @@ class _Checker:
         index = _ProcessIndex(process)
         if not process.id:
             self.report("error", None, "missing-id", "A process has no id.", "process")
+
+        def missing_id(what: str, parent: str | None) -> None:
+            container = process.nodes.get(parent) if parent is not None else None
+            self.report(
+                "error",
+                parent or process.id or None,
+                "missing-id",
+                f"A {what} in it has no id.",
+                container.type if container is not None else "process",
+            )
+
         for node in process.nodes.values():
             if not node.id:
-                self.report(
-                    "error",
-                    node.parent or process.id or None,
-                    "missing-id",
-                    f"A {node.type} in it has no id.",
-                    "subProcess" if node.parent else "process",
-                )
+                missing_id(node.type, node.parent)
                 continue
             index.scopes.setdefault(node.parent, []).append(node)
             if node.type == "boundaryEvent" and node.attached_to:
                 index.boundaries.setdefault(node.attached_to, []).append(node)
         for flow in process.flows.values():
             if not flow.id:
-                self.report(
-                    "error",
-                    flow.parent or process.id or None,
-                    "missing-id",
-                    "A sequence flow in it has no id.",
-                    "subProcess" if flow.parent else "process",
-                )
+                missing_id("sequence flow", flow.parent)
                 continue
-            ends_ok = True
+            problems = []
             for end, node_id in (("source", flow.source), ("target", flow.target)):
                 end_node = process.nodes.get(node_id) if node_id else None
                 if end_node is None:
-                    problem = (
+                    problems.append(
                         f"its {end} {node_id!r} is not an element of the process"
                         if node_id
                         else f"it has no {end}"
                     )
                 elif end_node.parent != flow.parent:
-                    problem = f"its {end} {node_id!r} is in another (sub-)process"
-                else:
-                    continue
-                ends_ok = False
+                    problems.append(f"its {end} {node_id!r} is in another (sub-)process")
+            if problems:
                 self.report(
                     "error",
                     flow.id,
                     "dangling-flow",
-                    f"The sequence flow connects nothing: {problem}.",
+                    f"The sequence flow is broken: {' and '.join(problems)}.",
                     "sequenceFlow",
                 )
-            if ends_ok:
+            else:
                 index.outgoing.setdefault(flow.source, []).append(flow)
                 index.incoming.setdefault(flow.target, []).append(flow)
         return index
@@ -435,7 +432,7 @@ class _Checker:
                 "error",
                 node.id,
                 "bad-timer",
-                f"The timer {timer.kind} {_shown(timer.text)} is not valid: {error}.",
+                f"The timer cannot be scheduled: {error}.",
                 node.type,
             )
 
@@ -581,9 +578,9 @@ class _Checker:
                     "error",
                     join.id,
                     "parallel-join-after-exclusive",
-                    f"The parallel gateway waits for all its incoming flows, but some of them only "
-                    f"come from different branches of the {kind} {_label(split)}, which takes "
-                    "just one branch: the case would deadlock here.",
+                    "The parallel gateway waits for a token on every incoming flow, but two of "
+                    f"them can only be reached through different branches of the {kind} "
+                    f"{_label(split)}, which takes just one: the case would deadlock here.",
                     join.type,
                 )
 
@@ -699,6 +696,7 @@ class _ScopeGraph:
         self.entries = starts + orphans
         self.entries += [node.id for node in nodes if node.triggered_by_event]
         self._components: list[set[str]] | None = None
+        self._fires_again: dict[str, bool] = {}
 
     def _sourceless(self, node: Node) -> bool:
         return (
@@ -793,7 +791,7 @@ class _ScopeGraph:
                 for split_id, branch in self._dominating_branches(dominators, flow.id).items():
                     branches.setdefault(split_id, set()).add(branch)
             for split in splits:
-                if len(branches.get(split.id, ())) >= 2 and not self._split_may_fire_again(split):
+                if len(branches.get(split.id, ())) >= 2 and not self._may_fire_again(split):
                     yield join, split
                     break
 
@@ -825,6 +823,11 @@ class _ScopeGraph:
             parent = dominators.get(vertex)
             vertex = None if parent == vertex else parent
         return branches
+
+    def _may_fire_again(self, split: Node) -> bool:
+        if split.id not in self._fires_again:
+            self._fires_again[split.id] = self._split_may_fire_again(split)
+        return self._fires_again[split.id]
 
     def _split_may_fire_again(self, split: Node) -> bool:
         """Whether the split can pass several tokens while the join waits, so that different
