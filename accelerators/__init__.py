@@ -29,11 +29,19 @@ _impl, IMPLEMENTATION, COMPILED_AVAILABLE = _select()
 build_csr = _impl.build_csr
 successors = _impl.successors
 reachable = _impl.reachable
+upstream_reaches = _impl.upstream_reaches
+join_enabled = _impl.join_enabled
+clear_flows = _impl.clear_flows
+batch_fire = _impl.batch_fire
 
 __all__ = [
     "COMPILED_AVAILABLE",
     "IMPLEMENTATION",
+    "batch_fire",
     "build_csr",
+    "clear_flows",
+    "join_enabled",
     "reachable",
     "successors",
+    "upstream_reaches",
 ]

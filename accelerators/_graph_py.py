@@ -81,3 +81,151 @@ def reachable(
                 seen[target] = 1
                 queue.append(target)
     return seen, examined
+
+
+def _check_flow(tokens: IntArray, flow: int) -> None:
+    if not 0 <= flow < len(tokens):
+        raise IndexError(f"flow {flow} is outside 0..{len(tokens) - 1}")
+
+
+def join_enabled(tokens: IntArray, flows: IntArray) -> bool:
+    """True when every flow in ``flows`` holds a token (a parallel join can fire)."""
+    if len(flows) == 0:
+        return False
+    for flow in flows:
+        _check_flow(tokens, int(flow))
+        if tokens[flow] <= 0:
+            return False
+    return True
+
+
+def clear_flows(tokens: IntArray, flows: IntArray) -> int:
+    """Remove every token on ``flows`` (a cancellation set); return how many were removed."""
+    removed = 0
+    for flow in flows:
+        _check_flow(tokens, int(flow))
+        removed += int(tokens[flow])
+        tokens[flow] = 0
+    return removed
+
+
+def upstream_reaches(
+    indptr: IntArray,
+    indices: IntArray,
+    sources: Sequence[int],
+    blocked: int,
+    targets: Sequence[int],
+) -> bool:
+    """The inclusive-join test: can a token at ``sources`` reach any of ``targets`` without
+    passing through ``blocked``? Stops at the first target found."""
+    node_count = len(indptr) - 1
+    wanted = np.zeros(node_count, dtype=np.uint8)
+    for target in targets:
+        _check_node(indptr, target)
+        wanted[target] = 1
+    seen = np.zeros(node_count, dtype=np.uint8)
+    queue: deque[int] = deque()
+    for source in sources:
+        _check_node(indptr, source)
+        if not seen[source]:
+            if wanted[source]:
+                return True
+            seen[source] = 1
+            queue.append(source)
+    while queue:
+        node = queue.popleft()
+        if node == blocked:
+            continue
+        for position in range(indptr[node], indptr[node + 1]):
+            target = int(indices[position])
+            if not seen[target]:
+                if wanted[target]:
+                    return True
+                seen[target] = 1
+                queue.append(target)
+    return False
+
+
+# Node kinds understood by batch_fire.
+PASS, CHOICE, SPLIT, JOIN, END = 0, 1, 2, 3, 4
+_MASK64 = (1 << 64) - 1
+
+
+def _next_random(state: int) -> int:
+    """xorshift64*: the same stream in both implementations."""
+    state ^= state >> 12
+    state ^= (state << 25) & _MASK64
+    state ^= state >> 27
+    return state & _MASK64
+
+
+def batch_fire(
+    kind: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    weights: npt.NDArray[np.float64],
+    in_degree: IntArray,
+    start: int,
+    runs: int,
+    seed: int,
+    max_steps: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Play ``runs`` token games on a graph for simulation.
+
+    A token leaves ``start``; PASS nodes pass it to every successor (usually one), CHOICE nodes to
+    one successor drawn with the edge ``weights``, SPLIT nodes to every successor, JOIN nodes fire
+    once ``in_degree`` tokens have arrived, END nodes absorb it. Returns the visits of every node
+    summed over the runs, and the number of steps each run took (``max_steps`` when cut off).
+    """
+    node_count = len(indptr) - 1
+    _check_node(indptr, start)
+    if len(kind) != node_count or len(in_degree) != node_count:
+        raise ValueError("kind and in_degree must have one entry per node")
+    if len(weights) != len(indices):
+        raise ValueError("weights must have one entry per edge")
+    # The token stack is bounded like the compiled one's: pushes past it are dropped.
+    capacity = max(max_steps * 2 + len(indices) + 1, 1)
+    visits = np.zeros(node_count, dtype=np.int64)
+    steps = np.zeros(runs, dtype=np.int64)
+    waiting = np.zeros(node_count, dtype=np.int64)
+    if not 0 <= seed < 1 << 64:
+        raise OverflowError("seed must be in 0..2**64-1")
+    state = (seed * 2685821657736338717 + 1) & _MASK64 or 1
+    for run in range(runs):
+        waiting[:] = 0
+        stack = [start]
+        taken = 0
+        while stack and taken < max_steps:
+            node = stack.pop()
+            taken += 1
+            code = int(kind[node])
+            if code == JOIN:
+                waiting[node] += 1
+                if waiting[node] < in_degree[node]:
+                    continue
+                waiting[node] = 0
+            visits[node] += 1
+            first, last = int(indptr[node]), int(indptr[node + 1])
+            if code == END or first == last:
+                continue
+            if code == CHOICE:
+                state = _next_random(state)
+                draw = ((state * 2685821657736338717) & _MASK64) / 18446744073709551616.0
+                total = 0.0
+                for position in range(first, last):
+                    total += float(weights[position])
+                pick = last - 1
+                cumulative = 0.0
+                for position in range(first, last):
+                    cumulative += float(weights[position])
+                    if draw * total < cumulative:
+                        pick = position
+                        break
+                if len(stack) < capacity:
+                    stack.append(int(indices[pick]))
+            else:
+                for position in range(last - 1, first - 1, -1):
+                    if len(stack) < capacity:
+                        stack.append(int(indices[position]))
+        steps[run] = taken
+    return visits, steps

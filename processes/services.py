@@ -10,7 +10,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from processes import permissions
+from processes.bpmn.importer import import_definitions
 from processes.bpmn.xml import BpmnSyntaxError, ProcessSummary, parse_definitions, process_summaries
+from processes.engine.validate import validate
 from processes.models import VERSION_TRANSITIONS, Journey, JourneyVersion, VersionStatus
 from tasks.models import Role
 from workflow_site.errors import ApplicationError, ConflictError
@@ -114,14 +116,33 @@ def journey_draft_save(
     return draft
 
 
+def check_executable(*, bpmn_xml: str) -> None:
+    """Refuse a process the engine cannot run, listing every error finding by element."""
+    check_bpmn(bpmn_xml=bpmn_xml)
+    findings = validate(import_definitions(bpmn_xml))
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        first = errors[0]
+        raise ApplicationError(
+            "invalid_process",
+            f"The process has {len(errors)} error(s); the first: {first.element_id}: "
+            f"{first.message}",
+            field="bpmn_xml",
+            details={"findings": [finding.as_dict() for finding in findings]},
+        )
+
+
 @transaction.atomic
 def journey_version_publish(*, actor: Any, version: JourneyVersion) -> JourneyVersion:
-    """Publish a draft as an immutable numbered version; new instances start on it."""
+    """Publish a draft as an immutable numbered version; new instances start on it.
+
+    A version with validation errors is refused: what is published must run.
+    """
     _check_permission(actor, permissions.DESIGN, version.journey)
     _locked_journey(version.journey)
     version = JourneyVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
     VERSION_TRANSITIONS.check(version.status, VersionStatus.PUBLISHED)
-    check_bpmn(bpmn_xml=version.bpmn_xml)
+    check_executable(bpmn_xml=version.bpmn_xml)
     version.status = VersionStatus.PUBLISHED
     version.published_by = actor
     version.published_at = timezone.now()

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import accelerators
 from processes.engine import compiled as K
 from processes.engine.compiled import CompiledProcess, compile_process
 from processes.engine.expressions import Expression, ExpressionError, is_truthy
@@ -1210,14 +1211,22 @@ class _Run:
                 return True
         return False
 
-    def can_still_arrive(
+    def could_arrive(
         self, scope: Scope, process: CompiledProcess, node: int, flows: list[int]
-    ) -> list[bool]:
+    ) -> bool:
+        """Could a token in ``scope`` still reach one of ``flows`` into ``node`` (not through it)?"""
         positions = self.live_positions(scope, process.incoming[node])
-        if not positions:
-            return [False] * len(flows)
-        seen = process.can_reach(positions, node)
-        return [bool(seen[process.flow_source[f]]) for f in flows]
+        if not positions or not flows:
+            return False
+        return bool(
+            accelerators.upstream_reaches(
+                process.indptr,
+                process.indices,
+                positions,
+                node,
+                [process.flow_source[f] for f in flows],
+            )
+        )
 
     def settle_or_join(self, scope: Scope, process: CompiledProcess, node: int) -> bool:
         tokens = scope.tokens
@@ -1226,7 +1235,7 @@ class _Run:
         if not marked:
             return False
         empty = [f for f in incoming if not tokens.get(f, 0)]
-        if empty and any(self.can_still_arrive(scope, process, node, empty)):
+        if empty and self.could_arrive(scope, process, node, empty):
             return False
         for flow in marked:
             self.take(scope, flow)
@@ -1250,15 +1259,17 @@ class _Run:
         element = process.ids[node]
         if not round_["fired"] and len(arrived) >= need:
             round_["fired"] = True
-            self.route(scope, node, "inclusive")
             if process.cancel_remaining[node]:
+                # Before routing on: the continuation's own tokens are not "remaining branches",
+                # even where a loop leads them back to this gateway's inputs.
                 self.cancel_upstream(
                     scope, process, node, [f for f in incoming if f not in arrived]
                 )
+                del state.rounds[key]  # the remaining branches are gone: the join resets now
+            self.route(scope, node, "inclusive")
             return True
         missing = [f for f in incoming if f not in arrived]
-        reachable = self.can_still_arrive(scope, process, node, missing) if missing else []
-        if not any(reachable):
+        if not self.could_arrive(scope, process, node, missing):
             if round_["fired"]:
                 del state.rounds[key]
                 if any(tokens.get(f, 0) for f in incoming):

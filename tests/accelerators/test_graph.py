@@ -130,3 +130,107 @@ def test_compiled_kernels_are_used_by_default() -> None:
 
 def test_purepython_switch_selects_the_twin() -> None:
     assert _selected("1") == {"impl": "python", "module": "accelerators._graph_py"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(graph=graphs(), data=st.data())
+def test_upstream_reaches_matches_the_twin_and_reachable(
+    graph: tuple[int, list[tuple[int, int]]], data: st.DataObject
+) -> None:
+    if _graph_compiled is None:
+        pytest.skip("the Cython extension is not built")
+    node_count, edges = graph
+    indptr, indices = _graph_py.build_csr(node_count, edges)
+    node = st.integers(min_value=0, max_value=node_count - 1)
+    sources = data.draw(st.lists(node, max_size=4))
+    targets = data.draw(st.lists(node, max_size=4))
+    blocked = data.draw(node)
+    expected = _graph_py.upstream_reaches(indptr, indices, sources, blocked, targets)
+    assert _graph_compiled.upstream_reaches(indptr, indices, sources, blocked, targets) is expected
+    mask = np.zeros(node_count, dtype=np.uint8)
+    mask[blocked] = 1
+    seen, _ = _graph_py.reachable(indptr, indices, sources, mask) if sources else (mask * 0, 0)
+    assert expected == any(seen[t] for t in targets)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_token_operations_match_the_twin(data: st.DataObject) -> None:
+    if _graph_compiled is None:
+        pytest.skip("the Cython extension is not built")
+    flow_count = data.draw(st.integers(min_value=1, max_value=12))
+    flow = st.integers(min_value=0, max_value=flow_count - 1)
+    flows = st.lists(flow, max_size=5).map(lambda f: np.array(f, dtype=np.int32))
+    operations = data.draw(
+        st.lists(st.tuples(st.sampled_from(["add", "clear", "join"]), flow, flows), max_size=30)
+    )
+    twin = np.zeros(flow_count, dtype=np.int32)
+    compiled = np.zeros(flow_count, dtype=np.int32)
+    for operation, one, several in operations:
+        if operation == "add":
+            twin[one] += 1
+            compiled[one] += 1
+        elif operation == "clear":
+            assert _graph_py.clear_flows(twin, several) == _graph_compiled.clear_flows(
+                compiled, several
+            )
+        else:
+            assert _graph_py.join_enabled(twin, several) is _graph_compiled.join_enabled(
+                compiled, several
+            )
+        assert twin.tolist() == compiled.tolist()
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_token_operations_refuse_unknown_flows(impl: ModuleType) -> None:
+    tokens = np.zeros(2, dtype=np.int32)
+    with pytest.raises(IndexError):
+        impl.join_enabled(tokens, np.array([2], dtype=np.int32))
+    with pytest.raises(IndexError):
+        impl.clear_flows(tokens, np.array([5], dtype=np.int32))
+    assert impl.join_enabled(tokens, np.array([], dtype=np.int32)) is False
+
+
+@st.composite
+def token_games(draw: st.DrawFn) -> dict[str, object]:
+    node_count, edges = draw(graphs())
+    indptr, indices = _graph_py.build_csr(node_count, edges)
+    kinds = draw(st.lists(st.integers(0, 4), min_size=node_count, max_size=node_count))
+    weights = draw(st.lists(st.floats(0.0, 10.0), min_size=len(indices), max_size=len(indices)))
+    degrees = draw(st.lists(st.integers(0, 3), min_size=node_count, max_size=node_count))
+    return {
+        "kind": np.array(kinds, dtype=np.int32),
+        "indptr": indptr,
+        "indices": indices,
+        "weights": np.array(weights, dtype=np.float64),
+        "in_degree": np.array(degrees, dtype=np.int32),
+        "start": draw(st.integers(0, node_count - 1)),
+        "runs": draw(st.integers(1, 20)),
+        "seed": draw(st.integers(0, 2**64 - 1)),
+        "max_steps": draw(st.integers(1, 60)),
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(game=token_games())
+def test_batch_fire_matches_the_twin(game: dict[str, object]) -> None:
+    if _graph_compiled is None:
+        pytest.skip("the Cython extension is not built")
+    py_visits, py_steps = _graph_py.batch_fire(**game)  # type: ignore[arg-type]
+    c_visits, c_steps = _graph_compiled.batch_fire(**game)  # type: ignore[arg-type]
+    assert py_visits.tolist() == c_visits.tolist()
+    assert py_steps.tolist() == c_steps.tolist()
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_batch_fire_follows_branch_weights(impl: ModuleType) -> None:
+    # start -> choice -> (a: weight 1 | b: weight 3) -> join(1) -> end
+    indptr, indices = impl.build_csr(6, [(0, 1), (1, 2), (1, 3), (2, 4), (3, 4), (4, 5)])
+    kind = np.array([0, 1, 0, 0, 3, 4], dtype=np.int32)
+    weights = np.array([1, 1, 3, 1, 1, 1], dtype=np.float64)
+    degree = np.array([0, 1, 1, 1, 1, 1], dtype=np.int32)
+    visits, steps = impl.batch_fire(kind, indptr, indices, weights, degree, 0, 4000, 11, 50)
+    assert visits[0] == visits[1] == visits[4] == visits[5] == 4000
+    assert visits[2] + visits[3] == 4000
+    assert 0.7 < visits[3] / 4000 < 0.8
+    assert steps.tolist() == [5] * 4000

@@ -44,7 +44,7 @@ def rejected(lines: list[Line], step: int) -> None:
     assert {k: line[k] for k in KEPT} == {k: before[k] for k in KEPT}
 
 
-# ---------------------------------------------------------------- WCP-1 Sequence
+# ------------------------------------------ WCP-1 Sequence
 SEQUENCE = bpmn(
     '<startEvent id="S"/>' + tasks("A", "B") + '<endEvent id="E"/>' + chain("S", "A", "B", "E")
 )
@@ -74,7 +74,7 @@ def test_wcp01_events_after_completion_are_rejected() -> None:
     rejected(lines, 4)
 
 
-# ---------------------------------------------------------------- WCP-2 Parallel Split
+# ------------------------------------------ WCP-2 Parallel Split
 PARALLEL_SPLIT = bpmn(
     '<startEvent id="S"/>'
     + tasks("A", "B", "C")
@@ -114,7 +114,7 @@ def test_wcp02_activity_with_two_unconditional_flows_splits() -> None:
     at(lines[4], COMPLETED, {}, {"A": 1, "B": 1, "C": 1})
 
 
-# ---------------------------------------------------------------- WCP-3 Synchronization
+# ------------------------------------------ WCP-3 Synchronization
 SYNCHRONIZATION = bpmn(
     '<startEvent id="S"/>'
     + tasks("A", "B", "C", "D")
@@ -144,7 +144,7 @@ def test_wcp03_continuation_runs_exactly_once() -> None:
     rejected(lines, 5)
 
 
-# ---------------------------------------------------------------- WCP-4 Exclusive Choice
+# ------------------------------------------ WCP-4 Exclusive Choice
 EXCLUSIVE = bpmn(
     '<startEvent id="S"/>'
     + tasks("A", "B", "C", "D")
@@ -195,7 +195,7 @@ def test_wcp04_no_condition_true_and_no_default_fails_the_case() -> None:
     rejected(lines, 2)
 
 
-# ---------------------------------------------------------------- WCP-5 Simple Merge
+# ------------------------------------------ WCP-5 Simple Merge
 def simple_merge(merge: bool) -> str:
     """A choice between B and C, merged before D by a gateway or by D itself."""
     body = (
@@ -232,15 +232,17 @@ def test_wcp05_flows_entering_one_activity_merge() -> None:
         at(lines[3], COMPLETED, {}, {"A": 1, branch: 1, "D": 1})
 
 
-# ---------------------------------------------------------------- WCP-10 Arbitrary Cycles
+# ------------------------------------------ WCP-10 Arbitrary Cycles
 # A cycle J1 -> A -> X1 -> J2 -> B -> X2 -> J1, entered at J1 or J2, left at X1 or X2.
-CYCLE = bpmn(
-    '<startEvent id="S"/>'
-    + tasks("A", "B")
-    + '<exclusiveGateway id="X0" default="toJ2"/>'
+CYCLE_GATEWAYS = (
+    '<exclusiveGateway id="X0" default="toJ2"/>'
     '<exclusiveGateway id="J1"/><exclusiveGateway id="J2"/>'
     '<exclusiveGateway id="X1" default="x1back"/><exclusiveGateway id="X2" default="x2back"/>'
-    '<endEvent id="E1"/><endEvent id="E2"/>'
+)
+CYCLE = bpmn(
+    '<startEvent id="S"/><endEvent id="E1"/><endEvent id="E2"/>'
+    + tasks("A", "B")
+    + CYCLE_GATEWAYS
     + flow("S", "X0")
     + flow("X0", "J1", "entry == 'A'")
     + flow("X0", "J2", flow_id="toJ2")
@@ -283,7 +285,7 @@ def test_wcp10_cycle_entered_at_b_and_left_after_b() -> None:
     at(lines[6], COMPLETED, {}, {"A": 2, "B": 3})
 
 
-# ---------------------------------------------------------------- WCP-11 Implicit Termination
+# ------------------------------------------ WCP-11 Implicit Termination
 def test_wcp11_reaching_one_end_event_of_two_does_not_complete() -> None:
     lines = run(PARALLEL_SPLIT, [complete("A"), complete("B"), complete("C")])
     at(lines[2], RUNNING, {"C": 1}, {"A": 1, "B": 1})  # E1 reached, C remains

@@ -142,3 +142,21 @@ def test_journey_update_renames(designer: Any) -> None:
     with pytest.raises(ApplicationError) as caught:
         services.journey_update(actor=designer, journey=journey, name="  ", description="")
     assert caught.value.field == "name"
+
+
+def test_publish_refuses_a_process_with_errors_naming_each_element(designer: Any) -> None:
+    broken = MINIMAL_BPMN.replace(
+        '<bpmn:sequenceFlow id="F2" sourceRef="Work" targetRef="End" />',
+        '<bpmn:sequenceFlow id="F2" sourceRef="Work" targetRef="End">'
+        "<bpmn:conditionExpression>amount &gt;</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        '<bpmn:complexGateway id="Lost" />',
+    )
+    journey = services.journey_create(actor=designer, key="j", name="J", bpmn_xml=broken)
+    with pytest.raises(ApplicationError) as caught:
+        services.journey_version_publish(actor=designer, version=journey.versions.get())
+    error = caught.value
+    assert (error.code, error.field) == ("invalid_process", "bpmn_xml")
+    codes = {(f["element_id"], f["code"]) for f in error.details["findings"]}
+    assert ("F2", "bad-expression") in codes
+    assert ("Lost", "unreachable") in codes
+    assert journey.versions.get().status == VersionStatus.DRAFT
