@@ -136,6 +136,11 @@ class CompiledProcess:
     #: Reachability graph over nodes: sequence flows, plus activity -> its boundary events.
     indptr: npt.NDArray[np.int32]
     indices: npt.NDArray[np.int32]
+    #: Work-item tasks with nothing special (no loop, MI, boundary, milestone, mutex, cancel set,
+    #: quantities): the engine opens and completes them on a short path.
+    plain_work: list[bool] = field(default_factory=list)
+    #: Activities that start on a single token (startQuantity 1).
+    single_start: list[bool] = field(default_factory=list)
     has_milestones: bool = False
     has_or_joins: bool = False
     has_conditionals: bool = False
@@ -252,6 +257,17 @@ def compile_process(definitions: Definitions, process: Process) -> CompiledProce
         edges.extend((activity, boundary) for boundary in attached)
     indptr, indices = accelerators.build_csr(count, edges)
 
+    plain_work = [
+        kind[i] == WORK
+        and node.multi_instance is None
+        and node.loop is None
+        and not boundaries[i]
+        and enabled_while[i] < 0
+        and mutex[i] is None
+        and not cancels[i]
+        and node.completion_quantity == 1
+        for i, node in enumerate(nodes)
+    ]
     adhoc_sequential = {
         i
         for i, node in enumerate(nodes)
@@ -301,4 +317,6 @@ def compile_process(definitions: Definitions, process: Process) -> CompiledProce
         has_conditionals=any(expr is not None for expr in conditional),
         has_constraints=has_constraints,
         nodes_by_parent={k: tuple(v) for k, v in nodes_by_parent.items()},
+        plain_work=plain_work,
+        single_start=[node.start_quantity == 1 for node in nodes],
     )

@@ -121,6 +121,8 @@ class Engine:
 class _Run:
     """One event's worth of work on one case."""
 
+    __slots__ = ("dirty", "effects", "engine", "queue", "ready", "signals", "state")
+
     def __init__(self, engine: Engine, state: CaseState) -> None:
         self.engine = engine
         self.state = state
@@ -147,22 +149,24 @@ class _Run:
 
     def run(self) -> None:
         state = self.state
+        queue, ready, signals = self.queue, self.ready, self.signals
+        scopes = state.scopes
         for _ in range(MAX_ROUNDS):
-            while self.queue or self.ready or self.signals:
+            while queue or ready or signals:
                 if state.status != RUNNING:
                     return
-                if self.ready:
-                    sub_id, data = self.ready.popleft()
+                if ready:
+                    sub_id, data = ready.popleft()
                     sub = state.subscriptions.get(sub_id)
                     if sub is not None:
                         self.trigger(sub, data)
-                elif self.queue:
-                    scope_id, node = self.queue.popleft()
-                    scope = state.scopes.get(scope_id)
+                elif queue:
+                    scope_id, node = queue.popleft()
+                    scope = scopes.get(scope_id)
                     if scope is not None:
                         self.try_node(scope, node)
                 else:
-                    self.broadcast(self.signals.popleft())
+                    self.broadcast(signals.popleft())
             if state.status != RUNNING:
                 return
             if not self.settle():
@@ -173,8 +177,9 @@ class _Run:
     def settle(self) -> bool:
         """Apply the rules that depend on the whole state; True if anything changed."""
         state = self.state
-        if self.dirty:
-            for scope_id in sorted(self.dirty, reverse=True):
+        dirty = self.dirty
+        if dirty:
+            for scope_id in sorted(dirty, reverse=True) if len(dirty) > 1 else tuple(dirty):
                 scope = state.scopes.get(scope_id)
                 if scope is not None and scope.busy == 0 and not scope.tokens:
                     self.dirty.discard(scope_id)
@@ -434,13 +439,13 @@ class _Run:
         tokens = scope.tokens
         incoming = process.incoming[node]
         if kind in K.ACTIVITY_KINDS:
-            need = process.nodes[node].start_quantity
-            if need == 1 and len(incoming) == 1:
+            if len(incoming) == 1 and process.single_start[node]:
                 flow = incoming[0]
                 while tokens.get(flow, 0):
                     self.take(scope, flow)
                     self.start_activity(scope, node)
                 return
+            need = process.nodes[node].start_quantity
             while sum(tokens.get(f, 0) for f in incoming) >= need:
                 left = need
                 for flow in incoming:
@@ -543,6 +548,11 @@ class _Run:
     # ------------------------------------------------------------------ activities
     def start_activity(self, scope: Scope, node: int, group: int = -1) -> None:
         process = self.process_of(scope)
+        if process.plain_work[node] and not self.engine.constrained:
+            activity = self.new_activity(node, scope, A_WORK, OPEN)
+            activity.group = group
+            self.effects.append(("open", activity.id, process.ids[node]))
+            return
         element = process.nodes[node]
         if element.multi_instance is not None:
             self.start_multi_instance(scope, node, group)
@@ -550,8 +560,9 @@ class _Run:
         loop = element.loop
         if loop is not None and loop.test_before:
             condition = process.loop_condition[node]
-            if condition is not None and not is_truthy(
-                self.evaluate(condition, scope, element.id, {"loopCounter": 0})
+            if (loop.maximum is not None and loop.maximum <= 0) or (
+                condition is not None
+                and not is_truthy(self.evaluate(condition, scope, element.id, {"loopCounter": 0}))
             ):
                 self.finish_activity(scope, node)
                 return
@@ -691,6 +702,21 @@ class _Run:
         scope = state.scopes[activity.scope]
         process = self.process_of(scope)
         node = activity.node
+        if (
+            process.plain_work[node]
+            and activity.group < 0
+            and activity.parent < 0
+            and activity.status != ACTIVE
+            and (scope.node < 0 or process.adhoc_completion[scope.node] is None)
+        ):
+            self.drop_activity(activity)
+            element_id = process.ids[node]
+            state.log[element_id] = state.log.get(element_id, 0) + 1
+            self.effects.append(("completed", activity.id, element_id))
+            if data:
+                self.merge_data(scope, data)
+            self.route(scope, node, "activity")
+            return
         self.drop_activity(activity)
         if activity.kind == A_WORK and activity.status != ACTIVE:
             element_id = process.ids[node]
@@ -1214,7 +1240,7 @@ class _Run:
     def could_arrive(
         self, scope: Scope, process: CompiledProcess, node: int, flows: list[int]
     ) -> bool:
-        """Could a token in ``scope`` still reach one of ``flows`` into ``node`` (not through it)?"""
+        """Could a token in ``scope`` still reach one of ``flows`` into ``node``, not through it?"""
         positions = self.live_positions(scope, process.incoming[node])
         if not positions or not flows:
             return False

@@ -21,8 +21,8 @@ def test_wcp19_interrupting_boundary_routes_to_the_exception_path() -> None:
     xml = bpmn(
         '<startEvent id="S"/>'
         + tasks("A", "Next", "Handle")
-        + '<boundaryEvent id="Abort" attachedToRef="A"><messageEventDefinition messageRef="m_abort"/>'
-        "</boundaryEvent>"
+        + '<boundaryEvent id="Abort" attachedToRef="A">'
+        '<messageEventDefinition messageRef="m_abort"/></boundaryEvent>'
         '<endEvent id="E"/><endEvent id="E2"/>'
         + chain("S", "A", "Next", "E")
         + chain("Abort", "Handle", "E2"),

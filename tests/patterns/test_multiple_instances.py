@@ -51,7 +51,7 @@ def mi(
     sequential: bool = False,
     **itn: str,
 ) -> str:
-    """A ``multiInstanceLoopCharacteristics`` element; keyword arguments become ``itn:`` attributes."""
+    """A ``multiInstanceLoopCharacteristics`` element; keyword arguments are ``itn:`` attributes."""
     attributes = f'isSequential="{str(sequential).lower()}"'
     attributes += "".join(f' itn:{name}="{value}"' for name, value in itn.items())
     inner = ""

@@ -158,7 +158,7 @@ def test_wcp18_milestone_already_passed_skips_the_task() -> None:
 
 
 def critical_section() -> str:
-    # Two parallel branches; X in branch 1 and the sub-process Y2 (with Y) in branch 2 share a mutex.
+    # X in one branch and the sub-process Section (Y, Z) in another share the mutex "ledger".
     return bpmn(
         '<startEvent id="S"/><parallelGateway id="Split"/><parallelGateway id="Join"/>'
         '<userTask id="X" itn:mutex="ledger"/>'

@@ -53,21 +53,28 @@ def unchanged(lines: list[dict[str, Any]], step: int) -> None:
 
 SIGNAL = '<signal id="Sig_go" name="go"/>'
 MESSAGE = '<message id="Msg_approve" name="approve"/>'
-CATCH_SIGNAL = '<intermediateCatchEvent id="C"><signalEventDefinition signalRef="Sig_go"/></intermediateCatchEvent>'
-CATCH_MESSAGE = (
-    '<intermediateCatchEvent id="C"><messageEventDefinition messageRef="Msg_approve"/>'
-    "</intermediateCatchEvent>"
-)
+
+
+def catch(element_id: str, definition: str) -> str:
+    return f'<intermediateCatchEvent id="{element_id}">{definition}</intermediateCatchEvent>'
+
+
+GO = '<signalEventDefinition signalRef="Sig_go"/>'
+CATCH_SIGNAL = catch("C", GO)
+CATCH_MESSAGE = catch("C", '<messageEventDefinition messageRef="Msg_approve"/>')
 
 
 def timer(kind: str, text: str) -> str:
     return f"<timerEventDefinition><{kind}>{text}</{kind}></timerEventDefinition>"
 
 
-def waits_at(catch: str, extra: str = "") -> str:
+HOUR_AT_C = catch("C", timer("timeDuration", "PT1H"))
+
+
+def waits_at(event: str, extra: str = "") -> str:
     """S -> A -> C (the catch) -> B -> E."""
     return bpmn(
-        f'<startEvent id="S"/>{tasks("A")}{catch}{tasks("B")}<endEvent id="E"/>'
+        f'<startEvent id="S"/>{tasks("A")}{event}{tasks("B")}<endEvent id="E"/>'
         f"{chain('S', 'A', 'C', 'B', 'E')}",
         extra=extra,
     )
@@ -100,9 +107,7 @@ def test_wcp23_signal_before_anyone_waits_is_lost() -> None:
 def test_wcp23_signal_while_waiting_fires_every_waiting_catch() -> None:
     body = (
         '<startEvent id="S"/><parallelGateway id="Split"/><parallelGateway id="Join"/>'
-        '<intermediateCatchEvent id="C1"><signalEventDefinition signalRef="Sig_go"/>'
-        '</intermediateCatchEvent><intermediateCatchEvent id="C2">'
-        '<signalEventDefinition signalRef="Sig_go"/></intermediateCatchEvent>'
+        f"{catch('C1', GO)}{catch('C2', GO)}"
         f'{tasks("B")}<endEvent id="E"/>'
         f"{chain('S', 'Split', 'C1', 'Join', 'B', 'E')}{chain('Split', 'C2', 'Join')}"
     )
@@ -117,11 +122,11 @@ def test_wcp23_other_signals_do_not_fire_the_catch() -> None:
     expect(lines[2], log={"A": 1}, waiting=["signal:go"])
 
 
-def thrown_inside(throw: str, catch: str, extra: str) -> str:
+def thrown_inside(throw: str, event: str, extra: str) -> str:
     """Two branches: A -> throw event; B -> catch event C -> D."""
     return bpmn(
         f'<startEvent id="S"/><parallelGateway id="Split"/>{tasks("A", "B", "D")}'
-        f'<intermediateThrowEvent id="Th">{throw}</intermediateThrowEvent>{catch}'
+        f'<intermediateThrowEvent id="Th">{throw}</intermediateThrowEvent>{event}'
         '<endEvent id="E1"/><endEvent id="E2"/>'
         f"{chain('S', 'Split', 'A', 'Th', 'E1')}{chain('Split', 'B', 'C', 'D', 'E2')}",
         extra=extra,
@@ -222,12 +227,9 @@ def test_wcp24_kept_message_nobody_waits_for_does_not_keep_the_case_alive() -> N
 # --------------------------------------------------------------------------------- timers
 
 
-def test_timer_event_fires_an_armed_timer_only() -> None:
-    catch = (
-        f'<intermediateCatchEvent id="C">{timer("timeDuration", "PT1H")}</intermediateCatchEvent>'
-    )
+def test_timers_timer_event_fires_an_armed_timer_only() -> None:
     lines = run(
-        waits_at(catch), [{"timer": "C"}, {"complete": "A"}, {"timer": "C"}, {"timer": "C"}]
+        waits_at(HOUR_AT_C), [{"timer": "C"}, {"complete": "A"}, {"timer": "C"}, {"timer": "C"}]
     )
     rejected(lines, 1)  # not armed yet
     expect(lines[2], log={"A": 1}, waiting=["timer:C"])
@@ -235,34 +237,56 @@ def test_timer_event_fires_an_armed_timer_only() -> None:
     rejected(lines, 4)  # fired once, no longer armed
 
 
-def test_timer_event_naming_no_timer_is_rejected() -> None:
+def test_timers_timer_event_naming_no_armed_timer_is_rejected() -> None:
     lines = run(waits_at(tasks("C")), [{"timer": "C"}, {"timer": "Nope"}, {"advance": "soon"}])
     rejected(lines, 1)
     rejected(lines, 2)
     rejected(lines, 3)
 
 
-def test_advance_fires_timers_that_fall_due() -> None:
-    catch = (
-        f'<intermediateCatchEvent id="C">{timer("timeDuration", "PT1H")}</intermediateCatchEvent>'
+def test_timers_advance_fires_timers_that_fall_due() -> None:
+    lines = run(
+        waits_at(HOUR_AT_C), [{"complete": "A"}, {"advance": "PT30M"}, {"advance": "PT30M"}]
     )
-    lines = run(waits_at(catch), [{"complete": "A"}, {"advance": "PT30M"}, {"advance": "PT30M"}])
     expect(lines[1], log={"A": 1}, waiting=["timer:C"])
     unchanged(lines, 2)
     expect(lines[3], open={"B": 1}, log={"A": 1})
 
 
-def test_timer_armed_when_reached_not_when_the_case_starts() -> None:
-    catch = (
-        f'<intermediateCatchEvent id="C">{timer("timeDuration", "PT1H")}</intermediateCatchEvent>'
+def test_timers_advance_fires_timers_armed_during_the_advance_when_due_within_it() -> None:
+    hour = timer("timeDuration", "PT1H")
+    xml = bpmn(
+        f'<startEvent id="S"/>{catch("T1", hour)}{catch("T2", hour)}{tasks("B")}<endEvent id="E"/>'
+        f"{chain('S', 'T1', 'T2', 'B', 'E')}"
     )
-    lines = run(waits_at(catch), [{"advance": "PT2H"}, {"complete": "A"}, {"advance": "PT1H"}])
+    at_once = run(xml, [{"advance": "PT2H"}])
+    expect(at_once[0], waiting=["timer:T1"])
+    expect(at_once[1], open={"B": 1})
+    stepwise = run(xml, [{"advance": "PT119M"}, {"advance": "PT1M"}])
+    expect(stepwise[1], waiting=["timer:T2"])  # armed at 1h, due at 2h
+    expect(stepwise[2], open={"B": 1})
+
+
+def test_timers_date_timer_fires_when_the_clock_passes_its_date() -> None:
+    date = timer("timeDate", "2030-01-01T00:00:00Z")
+    lines = run(
+        waits_at(catch("C", date)),
+        [{"complete": "A"}, {"advance": "PT11H"}, {"advance": "PT1H"}],
+        now="2029-12-31T12:00:00Z",
+    )
+    expect(lines[1], log={"A": 1}, waiting=["timer:C"])
+    unchanged(lines, 2)
+    expect(lines[3], open={"B": 1}, log={"A": 1})
+
+
+def test_timers_armed_when_reached_not_when_the_case_starts() -> None:
+    lines = run(waits_at(HOUR_AT_C), [{"advance": "PT2H"}, {"complete": "A"}, {"advance": "PT1H"}])
     expect(lines[1], open={"A": 1})
     expect(lines[2], log={"A": 1}, waiting=["timer:C"])
     expect(lines[3], open={"B": 1}, log={"A": 1})
 
 
-def test_interrupting_boundary_timer_withdraws_the_task() -> None:
+def test_timers_interrupting_boundary_timer_withdraws_the_task() -> None:
     lines = run(
         guarded(timer("timeDuration", "PT1H")),
         [{"start": "A"}, {"advance": "PT1H"}, {"complete": "A"}, {"complete": "Z"}],
@@ -274,7 +298,7 @@ def test_interrupting_boundary_timer_withdraws_the_task() -> None:
     expect(lines[4], "completed", log={"Z": 1})  # B never offered
 
 
-def test_boundary_timer_disarmed_when_the_task_completes() -> None:
+def test_timers_boundary_timer_disarmed_when_the_task_completes() -> None:
     lines = run(
         guarded(timer("timeDuration", "PT1H")),
         [{"complete": "A"}, {"timer": "T"}, {"advance": "PT2H"}],
@@ -284,7 +308,7 @@ def test_boundary_timer_disarmed_when_the_task_completes() -> None:
     unchanged(lines, 3)
 
 
-def test_non_interrupting_boundary_timer_keeps_the_task_and_starts_the_extra_path() -> None:
+def test_timers_non_interrupting_boundary_keeps_the_task_and_starts_the_extra_path() -> None:
     lines = run(
         guarded(timer("timeDuration", "PT1H"), interrupting=False),
         [{"start": "A"}, {"timer": "T"}, {"complete": "Z"}, {"complete": "A"}, {"complete": "B"}],
@@ -296,7 +320,7 @@ def test_non_interrupting_boundary_timer_keeps_the_task_and_starts_the_extra_pat
     expect(lines[5], "completed", log={"A": 1, "B": 1, "Z": 1})
 
 
-def test_timer_cycle_fires_its_repetitions_then_stops() -> None:
+def test_timers_cycle_fires_its_repetitions_then_stops() -> None:
     lines = run(
         guarded(timer("timeCycle", "R3/PT1H"), interrupting=False),
         [{"advance": "PT1H"}, {"advance": "PT1H"}, {"advance": "PT1H"}, {"advance": "PT1H"}],
@@ -308,7 +332,17 @@ def test_timer_cycle_fires_its_repetitions_then_stops() -> None:
     unchanged(lines, 4)
 
 
-def test_one_long_advance_fires_every_due_repetition() -> None:
+def test_timers_cycle_stops_when_its_task_completes() -> None:
+    lines = run(
+        guarded(timer("timeCycle", "R3/PT1H"), interrupting=False),
+        [{"advance": "PT1H"}, {"complete": "A"}, {"advance": "PT5H"}],
+    )
+    expect(lines[1], open={"A": 1, "Z": 1}, waiting=["timer:T"])
+    expect(lines[2], open={"B": 1, "Z": 1}, log={"A": 1})
+    unchanged(lines, 3)
+
+
+def test_timers_one_long_advance_fires_every_due_repetition() -> None:
     lines = run(
         guarded(timer("timeCycle", "R3/PT1H"), interrupting=False),
         [{"advance": "PT150M"}, {"advance": "P1D"}],
