@@ -24,3 +24,12 @@ def test_bench_writes_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert report["graph_ns_per_edge"] > 0
     assert report["networkx_ns_per_edge"] > 0
     assert report["details"]["graph"]["edges_examined"] > 0
+
+
+def test_engine_benchmark_runs_both_shapes_to_completion() -> None:
+    from bench import engine_core
+
+    for shape in ("seq10", "par10"):
+        figures = engine_core.measure_shape(shape, seconds=0.0, batch=2)
+        assert figures["us_per_completion"] > 0
+        assert figures["instances"] >= 6
