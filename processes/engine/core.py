@@ -12,6 +12,7 @@ import copy
 from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import accelerators
@@ -1457,6 +1458,15 @@ class _Run:
         if isinstance(element, str) and element and state.status == RUNNING:
             data = event.get("data")
             if data is None or isinstance(data, dict):
+                # The common event first: the oldest open item of the element (insertion order).
+                scopes = state.scopes
+                for activity in state.activities.values():
+                    if (
+                        activity.kind == A_WORK
+                        and (activity.status == OPEN or activity.status == STARTED)
+                        and self.process_of(scopes[activity.scope]).ids[activity.node] == element
+                    ):
+                        return partial(self.complete_item, activity, dict(data or {}))
                 return self.check_element_event("complete", element, dict(data or {}))
         if "advance" in event:
             text = event["advance"]
