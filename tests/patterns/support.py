@@ -67,3 +67,56 @@ def final(
 def view(line: dict[str, Any]) -> tuple[str, dict[str, int], dict[str, int]]:
     """(state, open, log) of a line: what most assertions look at."""
     return line["state"], line["open"], line["log"]
+
+
+Line = dict[str, Any]
+Counts = dict[str, int]
+#: The fields of a line that an event may change.
+FIELDS = ("state", "open", "started", "log", "waiting")
+
+
+def complete(element: str, **data: Any) -> dict[str, Any]:
+    return {"complete": element, "data": data} if data else {"complete": element}
+
+
+def expect(
+    line: Line,
+    state: str = "running",
+    *,
+    open: Counts | None = None,
+    started: Counts | None = None,
+    log: Counts | None = None,
+    waiting: list[str] | None = None,
+) -> None:
+    """The line was accepted and shows exactly these fields."""
+    assert line["ok"] is True, line["error"]
+    assert {field: line[field] for field in FIELDS} == {
+        "state": state,
+        "open": open or {},
+        "started": started or {},
+        "log": log or {},
+        "waiting": waiting or [],
+    }
+
+
+def at(
+    line: Line, state: str, open_items: Counts, log: Counts, started: Counts | None = None
+) -> None:
+    """The line was accepted and shows exactly this state, open items, log and started items."""
+    seen = {k: line[k] for k in ("ok", "state", "open", "started", "log")}
+    assert seen == {
+        "ok": True,
+        "state": state,
+        "open": open_items,
+        "started": started or {},
+        "log": log,
+    }
+
+
+def rejected(lines: list[Line], step: int) -> None:
+    """The event of ``step`` was refused and changed nothing."""
+    line, before = lines[step], lines[step - 1]
+    assert line["ok"] is False
+    assert line["error"]
+    for field in (*FIELDS, "data"):
+        assert line[field] == before[field], field

@@ -8,44 +8,12 @@ WCP-33 Generalized AND-Join, WCP-37 Local Synchronizing Merge, WCP-38 General Sy
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.patterns.support import bpmn, chain, flow, run, tasks
-
-Line = dict[str, Any]
-Counts = dict[str, int]
+from tests.patterns.support import at, bpmn, chain, complete, flow, rejected, run, tasks
 
 RUNNING, COMPLETED = "running", "completed"
+
+
 #: The fields a rejected event must leave exactly as they were.
-KEPT = ("state", "open", "started", "log", "waiting", "data")
-
-
-def complete(element: str, **data: Any) -> dict[str, Any]:
-    return {"complete": element, "data": data} if data else {"complete": element}
-
-
-def at(
-    line: Line, state: str, open_items: Counts, log: Counts, started: Counts | None = None
-) -> None:
-    """The line was accepted and shows exactly this state, open items, log and started items."""
-    seen = {k: line[k] for k in ("ok", "state", "open", "started", "log")}
-    assert seen == {
-        "ok": True,
-        "state": state,
-        "open": open_items,
-        "started": started or {},
-        "log": log,
-    }
-
-
-def rejected(lines: list[Line], step: int) -> None:
-    """The event of ``step`` was refused and changed nothing."""
-    line, before = lines[step], lines[step - 1]
-    assert line["ok"] is False
-    assert line["error"]
-    assert {k: line[k] for k in KEPT} == {k: before[k] for k in KEPT}
-
-
 def split_join(join: str, branches: tuple[str, ...] = ("A", "B", "C")) -> str:
     """S -> parallel split -> branches -> ``join`` (gateway markup with id J) -> D -> E."""
     body = '<startEvent id="S"/>' + tasks(*branches, "D") + '<parallelGateway id="G"/>'

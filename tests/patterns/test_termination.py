@@ -6,43 +6,10 @@ still open) and WCP-20 Cancel Case (``cancel_case``: an unsuccessful end that wi
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.patterns.support import bpmn, chain, run, tasks
-
-Line = dict[str, Any]
-Counts = dict[str, int]
+from tests.patterns.support import at, bpmn, chain, complete, rejected, run, tasks
 
 RUNNING, COMPLETED, CANCELLED = "running", "completed", "cancelled"
-#: The fields a rejected event must leave exactly as they were.
-KEPT = ("state", "open", "started", "log", "waiting", "data")
 CANCEL_CASE = {"cancel_case": True}
-
-
-def complete(element: str, **data: Any) -> dict[str, Any]:
-    return {"complete": element, "data": data} if data else {"complete": element}
-
-
-def at(
-    line: Line, state: str, open_items: Counts, log: Counts, started: Counts | None = None
-) -> None:
-    """The line was accepted and shows exactly this state, open items, log and started items."""
-    seen = {k: line[k] for k in ("ok", "state", "open", "started", "log")}
-    assert seen == {
-        "ok": True,
-        "state": state,
-        "open": open_items,
-        "started": started or {},
-        "log": log,
-    }
-
-
-def rejected(lines: list[Line], step: int) -> None:
-    """The event of ``step`` was refused and changed nothing."""
-    line, before = lines[step], lines[step - 1]
-    assert line["ok"] is False
-    assert line["error"]
-    assert {k: line[k] for k in KEPT} == {k: before[k] for k in KEPT}
 
 
 # Three parallel branches: A (then a terminate end event or a plain one), B then C, and a

@@ -9,38 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.patterns.support import bpmn, chain, run, tasks
-
-FIELDS = ("state", "open", "started", "log", "waiting")
-
-
-def expect(
-    line: dict[str, Any],
-    state: str = "running",
-    *,
-    open: dict[str, int] | None = None,
-    started: dict[str, int] | None = None,
-    log: dict[str, int] | None = None,
-    waiting: list[str] | None = None,
-) -> None:
-    """The line was accepted and shows exactly these fields."""
-    assert line["ok"] is True, line["error"]
-    assert {field: line[field] for field in FIELDS} == {
-        "state": state,
-        "open": open or {},
-        "started": started or {},
-        "log": log or {},
-        "waiting": waiting or [],
-    }
-
-
-def rejected(lines: list[dict[str, Any]], step: int) -> None:
-    """Event ``step`` was refused and changed nothing."""
-    line, before = lines[step], lines[step - 1]
-    assert line["ok"] is False
-    assert line["error"]
-    for field in (*FIELDS, "data"):
-        assert line[field] == before[field], field
+from tests.patterns.support import FIELDS, bpmn, chain, expect, rejected, run, tasks
 
 
 def unchanged(lines: list[dict[str, Any]], step: int) -> None:
