@@ -214,3 +214,93 @@ class CaseState:
 
     def copy(self) -> CaseState:
         return copy.deepcopy(self)
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def state_to_json(state: CaseState) -> dict[str, Any]:
+    """A JSON-ready copy of ``state`` (what the persistence layer stores)."""
+    scopes = []
+    for scope in state.scopes.values():
+        row = scope.as_dict()
+        row["tokens"] = [[flow, count] for flow, count in scope.tokens.items()]
+        scopes.append(row)
+    subscriptions = []
+    for sub in state.subscriptions.values():
+        row = sub.as_dict()
+        row["due"] = _moment(sub.due)
+        row["armed_at"] = _moment(sub.armed_at)
+        subscriptions.append(row)
+    return {
+        "status": state.status,
+        "clock": state.clock.isoformat(),
+        "root": state.root,
+        "scopes": scopes,
+        "activities": [activity.as_dict() for activity in state.activities.values()],
+        "subscriptions": subscriptions,
+        "messages": [[name, copy.deepcopy(data)] for name, data in state.messages],
+        "log": dict(state.log),
+        "locks": dict(state.locks),
+        "rounds": copy.deepcopy(state.rounds),
+        "incidents": copy.deepcopy(state.incidents),
+        "next_id": state.next_id,
+    }
+
+
+def state_from_json(document: dict[str, Any]) -> CaseState:
+    """Rebuild a state from :func:`state_to_json`'s output (dict order is kept, so is seniority)."""
+    state = CaseState(
+        status=document["status"],
+        clock=datetime.fromisoformat(document["clock"]),
+        root=document["root"],
+        log=dict(document["log"]),
+        locks=dict(document["locks"]),
+        rounds=copy.deepcopy(document["rounds"]),
+        incidents=copy.deepcopy(document["incidents"]),
+        next_id=document["next_id"],
+        messages=[(name, copy.deepcopy(data)) for name, data in document["messages"]],
+    )
+    for row in document["scopes"]:
+        scope = Scope(
+            row["id"],
+            row["process"],
+            row["node"],
+            row["parent"],
+            row["activity"],
+            copy.deepcopy(row["data"]),
+            row["owner"],
+            copy.deepcopy(row["local"]),
+        )
+        scope.tokens = {int(flow): int(count) for flow, count in row["tokens"]}
+        scope.busy = row["busy"]
+        state.scopes[scope.id] = scope
+    for row in document["activities"]:
+        activity = Activity(
+            row["id"], row["node"], row["scope"], row["kind"], row["status"], row["seq"]
+        )
+        for name in ("parent", "child", "group", "loop_count", "flags"):
+            setattr(activity, name, row[name])
+        activity.local = copy.deepcopy(row["local"])
+        activity.mi = copy.deepcopy(row["mi"])
+        state.activities[activity.id] = activity
+    for row in document["subscriptions"]:
+        sub = Subscription(
+            row["id"],
+            row["kind"],
+            row["key"],
+            row["node"],
+            row["scope"],
+            row["activity"],
+            row["seq"],
+        )
+        sub.group, sub.alive, sub.fired = row["group"], row["alive"], row["fired"]
+        sub.due = _parse_moment(row["due"])
+        sub.armed_at = _parse_moment(row["armed_at"])
+        state.subscriptions[sub.id] = sub
+    return state

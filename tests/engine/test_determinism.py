@@ -17,6 +17,7 @@ from accelerators import _graph_py
 from processes.bpmn.importer import import_definitions
 from processes.engine import core
 from processes.engine.core import Engine, Rejected, snapshot
+from processes.engine.state import state_from_json, state_to_json
 from tests.patterns.support import bpmn, chain, flow, tasks
 
 NOW = "2026-01-05T09:00:00Z"
@@ -116,3 +117,31 @@ def test_compiled_and_pure_python_kernels_agree(script: list[dict[str, Any]]) ->
     finally:
         core.accelerators.upstream_reaches = saved
     assert compiled == pure
+
+
+@settings(max_examples=80, deadline=None)
+@given(script=st.lists(events, max_size=20), demo=st.booleans())
+def test_a_state_stored_as_json_and_loaded_again_behaves_the_same(
+    script: list[dict[str, Any]], demo: bool
+) -> None:
+    import json
+    from datetime import datetime
+
+    xml = DEMO.read_text() if demo else RICH
+    engine = Engine(import_definitions(xml))
+    state, _ = engine.start({"x": 0}, now=datetime.fromisoformat(NOW))
+    for event in script:
+        stored = json.loads(json.dumps(state_to_json(state)))
+        loaded = state_from_json(stored)
+        assert snapshot(engine, loaded) == snapshot(engine, state)
+        assert state_to_json(loaded) == stored
+        outcomes = []
+        for target in (state, loaded):
+            try:
+                engine.fire(target, event)
+                outcomes.append(True)
+            except Rejected:
+                outcomes.append(False)
+        assert outcomes[0] == outcomes[1]
+        assert snapshot(engine, loaded) == snapshot(engine, state), event
+        state = loaded
