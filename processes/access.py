@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404
 
 from processes import selectors
-from processes.models import Journey
+from processes.models import Journey, ProcessInstance
 
 
 def access_journey(*, user: Any, journey_id: int, for_update: bool = False) -> Journey:
@@ -19,3 +19,11 @@ def access_journey(*, user: Any, journey_id: int, for_update: bool = False) -> J
     if journey is None:
         raise Http404("No such journey.")
     return journey
+
+
+def access_instance(*, user: Any, instance_id: int) -> ProcessInstance:
+    """The instance if ``user`` may see it; otherwise the same 404 as for an unknown id."""
+    instance = selectors.instances_visible_to(user=user).filter(pk=instance_id).first()
+    if instance is None:
+        raise Http404("No such process instance.")
+    return instance

@@ -98,6 +98,7 @@ class InstanceStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     FAILED = "failed", "Failed"
+    TERMINATED = "terminated", "Terminated"
 
 
 INSTANCE_TRANSITIONS = TransitionTable(
@@ -109,13 +110,19 @@ INSTANCE_TRANSITIONS = TransitionTable(
                 InstanceStatus.COMPLETED,
                 InstanceStatus.CANCELLED,
                 InstanceStatus.FAILED,
+                InstanceStatus.TERMINATED,
             }
         ),
-        InstanceStatus.SUSPENDED: frozenset({InstanceStatus.RUNNING, InstanceStatus.CANCELLED}),
+        InstanceStatus.SUSPENDED: frozenset(
+            {InstanceStatus.RUNNING, InstanceStatus.CANCELLED, InstanceStatus.TERMINATED}
+        ),
         # An operator retries the incident that failed it, or gives up.
-        InstanceStatus.FAILED: frozenset({InstanceStatus.RUNNING, InstanceStatus.CANCELLED}),
+        InstanceStatus.FAILED: frozenset(
+            {InstanceStatus.RUNNING, InstanceStatus.CANCELLED, InstanceStatus.TERMINATED}
+        ),
         InstanceStatus.COMPLETED: frozenset(),
         InstanceStatus.CANCELLED: frozenset(),
+        InstanceStatus.TERMINATED: frozenset(),
     },
 )
 
@@ -132,7 +139,10 @@ class ProcessInstance(models.Model):
         max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
     )
     data = models.JSONField(default=dict, blank=True)
+    #: The engine's state of the case (``processes.engine.state.state_to_json``).
     marking = models.JSONField(default=dict, blank=True)
+    #: Messages sent with this correlation key reach this instance.
+    correlation_key = models.CharField(max_length=200, blank=True, db_index=True)
     # Incremented by every event applied to the instance (optimistic check and change feed).
     lock_version = models.PositiveBigIntegerField(default=0)
     started_by = models.ForeignKey(
@@ -149,3 +159,87 @@ class ProcessInstance(models.Model):
     def __str__(self) -> str:
         label = self.business_key or f"#{self.pk}"
         return f"{self.version.journey.name} {label}"
+
+
+class Timer(models.Model):
+    """An armed timer of an instance, fired by the sweeper when due."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
+    #: The engine subscription this row stands for.
+    subscription = models.BigIntegerField()
+    element_id = models.CharField(max_length=200)
+    due_at = models.DateTimeField()
+    #: Set while a sweeper works on it; a claim older than the claim timeout is taken over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "subscription"], name="timer_subscription_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.element_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class InstanceWait(models.Model):
+    """A message or signal an instance waits for (``message:NAME`` / ``signal:NAME``)."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="waits")
+    key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"])]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "key"], name="instance_wait_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Incident(models.Model):
+    """Something stopped part of an instance: a service task out of retries, an engine incident."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="incidents"
+    )
+    element_id = models.CharField(max_length=200, blank=True)
+    #: The engine activity of a failed service task (retrying runs it again).
+    activity = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=32)
+    message = models.TextField()
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.element_id}: {self.message[:60]}"
+
+
+class InstanceEvent(models.Model):
+    """The history of an instance: every event applied to it, by whom, when."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    element_id = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.element_id}".strip()

@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import copy
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from processes import permissions
 from processes.bpmn.importer import import_definitions
 from processes.bpmn.xml import BpmnSyntaxError, ProcessSummary, parse_definitions, process_summaries
+from processes.engine.core import (
+    Effect,
+    Engine,
+    Rejected,
+    armed_timers,
+    snapshot,
+    work_items,
+)
+from processes.engine.model import Node
+from processes.engine.state import CaseState, state_from_json, state_to_json
 from processes.engine.validate import validate
-from processes.models import VERSION_TRANSITIONS, Journey, JourneyVersion, VersionStatus
-from tasks.models import Role
-from workflow_site.errors import ApplicationError, ConflictError
+from processes.jobs import run_service_task
+from processes.models import (
+    INSTANCE_TRANSITIONS,
+    VERSION_TRANSITIONS,
+    Incident,
+    InstanceEvent,
+    InstanceStatus,
+    InstanceWait,
+    Journey,
+    JourneyVersion,
+    ProcessInstance,
+    Timer,
+    VersionStatus,
+)
+from processes.runtime import engine_for
+from tasks.models import LIVE_TASK_STATUSES, Role, Task
+from workflow_site import effects
+from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
 JOURNEY_PERMISSIONS = {
     "start": permissions.START,
@@ -199,3 +226,527 @@ def journey_update(*, actor: Any, journey: Journey, name: str, description: str)
     journey.description = description
     journey.save(update_fields=["name", "description"])
     return journey
+
+
+# ---------------------------------------------------------------------------------------------
+# Process instances: every event goes through ``_apply`` in one transaction that locks the
+# instance row first, then its task rows in primary-key order.
+# ---------------------------------------------------------------------------------------------
+
+FINAL_STATUSES = frozenset(
+    {
+        InstanceStatus.COMPLETED,
+        InstanceStatus.CANCELLED,
+        InstanceStatus.FAILED,
+        InstanceStatus.TERMINATED,
+    }
+)
+
+
+def _node(engine: Engine, element_id: str) -> Node | None:
+    for process in engine.definitions.processes.values():
+        node = process.nodes.get(element_id)
+        if node is not None:
+            return node
+    return None
+
+
+def _record(
+    instance: ProcessInstance,
+    *,
+    actor: Any,
+    kind: str,
+    element_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    InstanceEvent.objects.create(
+        instance=instance,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        element_id=element_id,
+        detail=detail or {},
+    )
+
+
+def _notify_instance(instance: ProcessInstance, change: str) -> None:
+    effects.broadcast_on_commit(
+        f"instance.{instance.pk}",
+        {
+            "kind": "instance",
+            "change": change,
+            "instance": instance.pk,
+            "status": instance.status,
+            "version": instance.lock_version,
+        },
+    )
+
+
+def _store(
+    instance: ProcessInstance,
+    engine: Engine,
+    state: CaseState,
+    fired: list[Effect],
+    *,
+    actor: Any,
+    completion: dict[str, Any] | None = None,
+) -> None:
+    """Write the engine's new state and bring the task, timer, wait and incident rows in line.
+
+    The caller holds the instance row lock.
+    """
+    instance.marking = state_to_json(state)
+    instance.data = copy.deepcopy(state.data)
+    engine_status = state.status
+    suspended_but_running = (
+        instance.status == InstanceStatus.SUSPENDED and engine_status == InstanceStatus.RUNNING
+    )
+    if not suspended_but_running and engine_status != instance.status:
+        INSTANCE_TRANSITIONS.check(instance.status, engine_status)
+        instance.status = engine_status
+    if instance.status in FINAL_STATUSES and instance.ended_at is None:
+        instance.ended_at = timezone.now()
+    instance.lock_version += 1
+    instance.save()
+    _sync_tasks(instance, engine, state, fired, actor=actor, completion=completion)
+    _sync_timers(instance, state)
+    _sync_waits(instance, engine, state)
+    for effect in fired:
+        if effect[0] == "job":
+            _, activity, element_id, topic = effect
+            effects.enqueue_on_commit(run_service_task, instance.pk, activity)
+            _record(
+                instance,
+                actor=None,
+                kind="job_queued",
+                element_id=element_id,
+                detail={"topic": topic, "activity": activity},
+            )
+        elif effect[0] == "incident":
+            _, element_id, message = effect
+            Incident.objects.create(
+                instance=instance, element_id=element_id or "", kind="engine", message=message
+            )
+            _record(
+                instance,
+                actor=None,
+                kind="incident",
+                element_id=element_id or "",
+                detail={"message": message},
+            )
+    _notify_instance(instance, "advanced")
+
+
+def _sync_tasks(
+    instance: ProcessInstance,
+    engine: Engine,
+    state: CaseState,
+    fired: list[Effect],
+    *,
+    actor: Any,
+    completion: dict[str, Any] | None,
+) -> None:
+    from tasks import services as task_services
+
+    items = {item: (element, status) for item, element, status in work_items(engine, state)}
+    completed = {effect[1] for effect in fired if effect[0] == "completed"}
+    rows = list(
+        Task.objects.select_for_update(of=("self",))
+        .filter(instance=instance, status__in=LIVE_TASK_STATUSES)
+        .order_by("pk")
+    )
+    known = set()
+    for task in rows:
+        known.add(task.activity)
+        found = items.get(task.activity) if task.activity is not None else None
+        if found is None:
+            if task.activity in completed:
+                task_services.task_mark_completed(task=task, actor=actor, data=completion or {})
+            else:
+                task_services.task_mark_withdrawn(task=task)
+            continue
+        task_services.task_follow_engine(task=task, engine_status=found[1])
+    for item, (element_id, status) in items.items():
+        if item in known:
+            continue
+        node = _node(engine, element_id)
+        task_services.task_create_for_item(
+            instance=instance,
+            activity=item,
+            element_id=element_id,
+            node=node,
+            engine_status=status,
+            variables=state.data,
+        )
+
+
+def _sync_timers(instance: ProcessInstance, state: CaseState) -> None:
+    armed = {sub: (element, due) for sub, element, due in armed_timers(state)}
+    existing = {timer.subscription: timer for timer in instance.timers.all()}
+    stale = [timer.pk for sub, timer in existing.items() if sub not in armed]
+    if stale:
+        Timer.objects.filter(pk__in=stale).delete()
+    for sub, (element, due) in armed.items():
+        timer = existing.get(sub)
+        if timer is None:
+            Timer.objects.create(
+                instance=instance, subscription=sub, element_id=element, due_at=due
+            )
+        elif timer.due_at != due:
+            timer.due_at, timer.claimed_at = due, None
+            timer.save(update_fields=["due_at", "claimed_at"])
+
+
+def _sync_waits(instance: ProcessInstance, engine: Engine, state: CaseState) -> None:
+    wanted = {key for key in snapshot(engine, state)["waiting"] if not key.startswith("timer:")}
+    existing = set(instance.waits.values_list("key", flat=True))
+    if existing - wanted:
+        instance.waits.filter(key__in=existing - wanted).delete()
+    InstanceWait.objects.bulk_create(
+        [InstanceWait(instance=instance, key=key) for key in sorted(wanted - existing)]
+    )
+
+
+def _locked_instance(instance_id: int) -> ProcessInstance:
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .get(pk=instance_id)
+    )
+
+
+def _apply(
+    *,
+    instance_id: int,
+    event: dict[str, Any],
+    actor: Any,
+    kind: str,
+    element_id: str = "",
+    detail: dict[str, Any] | None = None,
+    completion: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Fire one engine event on a running instance. Caller: inside ``transaction.atomic``."""
+    instance = _locked_instance(instance_id)
+    if instance.status == InstanceStatus.SUSPENDED:
+        raise ConflictError(
+            "instance_suspended", "The instance is suspended; resume it first.", field="status"
+        )
+    if instance.status != InstanceStatus.RUNNING:
+        raise ConflictError(
+            "instance_not_running", f"The instance is {instance.status}.", field="status"
+        )
+    engine = engine_for(instance.version)
+    state = state_from_json(instance.marking)
+    try:
+        fired = engine.fire(state, event)
+    except Rejected as rejection:
+        raise ConflictError(rejection.code, rejection.message) from None
+    _record(instance, actor=actor, kind=kind, element_id=element_id, detail=detail)
+    _store(instance, engine, state, fired, actor=actor, completion=completion)
+    return instance
+
+
+def instance_task_event(
+    *, actor: Any, task: Task, event: dict[str, Any], completion: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """Fire the engine event a task action stands for. Caller holds the instance, then task lock."""
+    verb = next(iter(event))
+    return _apply(
+        instance_id=task.instance_id,
+        event=event,
+        actor=actor,
+        kind=f"task_{verb}" if verb != "complete" else "task_completed",
+        element_id=task.element_id,
+        detail={"task": task.pk},
+        completion=completion,
+    )
+
+
+@transaction.atomic
+def instance_start(
+    *,
+    actor: Any,
+    journey: Journey,
+    data: dict[str, Any] | None = None,
+    business_key: str = "",
+    correlation_key: str = "",
+) -> ProcessInstance:
+    """Start an instance of the journey's latest published version."""
+    _check_permission(actor, permissions.START, journey)
+    if data is not None and not isinstance(data, dict):
+        raise ApplicationError("invalid", "Start data must be an object.", field="data")
+    version = journey.versions.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
+    if version is None:
+        raise ApplicationError(
+            "not_published", "The journey has no published version to start.", field="journey"
+        )
+    engine = engine_for(version)
+    state, fired = engine.start(copy.deepcopy(data or {}), now=timezone.now())
+    instance = ProcessInstance.objects.create(
+        version=version,
+        business_key=business_key[:200],
+        correlation_key=correlation_key[:200],
+        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+        status=InstanceStatus.RUNNING,
+    )
+    _record(instance, actor=actor, kind="started", detail={"version": version.number})
+    _store(instance, engine, state, fired, actor=actor)
+    return instance
+
+
+def _operator_check(actor: Any, instance: ProcessInstance) -> None:
+    journey = instance.version.journey
+    if not (
+        getattr(actor, "is_superuser", False)
+        or permissions.can(actor, permissions.DESIGN, journey)
+        or permissions.can(actor, "processes.change_processinstance", journey)
+        or actor.has_perm("processes.change_processinstance")
+        or _manages(actor, instance)
+    ):
+        raise ApplicationError(
+            "permission_denied", "Only managers and operators may do this.", field="instance"
+        )
+
+
+def _manages(actor: Any, instance: ProcessInstance) -> bool:
+    return Task.objects.filter(instance=instance, role__manager=actor).exists()
+
+
+def _set_status(instance: ProcessInstance, target: str, *, actor: Any, reason: str = "") -> None:
+    INSTANCE_TRANSITIONS.check(instance.status, target)
+    instance.status = target
+    if target in FINAL_STATUSES:
+        instance.ended_at = timezone.now()
+        instance.end_reason = reason
+    instance.lock_version += 1
+    instance.save(update_fields=["status", "ended_at", "end_reason", "lock_version"])
+    _record(instance, actor=actor, kind=target, detail={"reason": reason} if reason else {})
+    _notify_instance(instance, target)
+
+
+@transaction.atomic
+def instance_suspend(*, actor: Any, instance_id: int, reason: str = "") -> ProcessInstance:
+    instance = _locked_instance(instance_id)
+    _operator_check(actor, instance)
+    _set_status(instance, InstanceStatus.SUSPENDED, actor=actor, reason=reason)
+    return instance
+
+
+@transaction.atomic
+def instance_resume(*, actor: Any, instance_id: int) -> ProcessInstance:
+    instance = _locked_instance(instance_id)
+    _operator_check(actor, instance)
+    if instance.status != InstanceStatus.SUSPENDED:
+        raise ConflictError(
+            "illegal_transition", f"A {instance.status} instance cannot be resumed.", field="status"
+        )
+    _set_status(instance, InstanceStatus.RUNNING, actor=actor)
+    return instance
+
+
+def _end(instance_id: int, *, actor: Any, target: str, reason: str) -> ProcessInstance:
+    instance = _locked_instance(instance_id)
+    _operator_check(actor, instance)
+    INSTANCE_TRANSITIONS.check(instance.status, target)
+    engine = engine_for(instance.version)
+    state = state_from_json(instance.marking)
+    if state.status == InstanceStatus.RUNNING:
+        engine.fire(state, {"cancel_case": True})
+    instance.marking = state_to_json(state)
+    _sync_tasks(instance, engine, state, [], actor=actor, completion=None)
+    _sync_timers(instance, state)
+    _sync_waits(instance, engine, state)
+    _set_status(instance, target, actor=actor, reason=reason)
+    instance.save(update_fields=["marking"])
+    return instance
+
+
+@transaction.atomic
+def instance_cancel(*, actor: Any, instance_id: int, reason: str) -> ProcessInstance:
+    """End the instance unsuccessfully; every open task is withdrawn. A reason is required."""
+    if not reason or not reason.strip():
+        raise ApplicationError("required", "Say why the instance is cancelled.", field="reason")
+    return _end(instance_id, actor=actor, target=InstanceStatus.CANCELLED, reason=reason.strip())
+
+
+@transaction.atomic
+def instance_terminate(*, actor: Any, instance_id: int, reason: str = "") -> ProcessInstance:
+    """Stop the instance at once (an operator's action), withdrawing everything still open."""
+    return _end(instance_id, actor=actor, target=InstanceStatus.TERMINATED, reason=reason.strip())
+
+
+@transaction.atomic
+def instance_message(
+    *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """Deliver a message to one instance (kept by the engine until a catch consumes it)."""
+    return _apply(
+        instance_id=instance_id,
+        event={"message": name, "data": data or {}},
+        actor=actor,
+        kind="message",
+        detail={"name": name},
+    )
+
+
+def message_correlate(
+    *, actor: Any, name: str, correlation_key: str, data: dict[str, Any] | None = None
+) -> list[int]:
+    """Deliver a message to every running instance with this correlation key; their ids."""
+    if not name:
+        raise ApplicationError("required", "A message needs a name.", field="name")
+    if not correlation_key:
+        raise ApplicationError(
+            "required", "A message needs a correlation key.", field="correlation_key"
+        )
+    targets = list(
+        ProcessInstance.objects.filter(
+            correlation_key=correlation_key, status=InstanceStatus.RUNNING
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not targets:
+        raise NotFoundError(
+            "no_instance",
+            f"No running instance has the correlation key {correlation_key!r}.",
+            field="correlation_key",
+        )
+    for instance_id in targets:
+        instance_message(actor=actor, instance_id=instance_id, name=name, data=data)
+    return targets
+
+
+def signal_broadcast(*, actor: Any, name: str) -> list[int]:
+    """Send a signal to every running instance waiting for it (one transaction each)."""
+    if not name:
+        raise ApplicationError("required", "A signal needs a name.", field="name")
+    targets = list(
+        InstanceWait.objects.filter(key=f"signal:{name}", instance__status=InstanceStatus.RUNNING)
+        .order_by("instance_id")
+        .values_list("instance_id", flat=True)
+        .distinct()
+    )
+    reached = []
+    for instance_id in targets:
+        with transaction.atomic():
+            try:
+                _apply(
+                    instance_id=instance_id,
+                    event={"signal": name},
+                    actor=actor,
+                    kind="signal",
+                    detail={"name": name},
+                )
+            except ConflictError:
+                continue  # it stopped waiting meanwhile
+        reached.append(instance_id)
+    return reached
+
+
+@transaction.atomic
+def instance_job_done(
+    *, instance_id: int, activity: int, data: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """A service task's job finished: continue after it with its result."""
+    return _apply(
+        instance_id=instance_id,
+        event={"job_done": activity, "data": data or {}},
+        actor=None,
+        kind="job_done",
+        detail={"activity": activity},
+    )
+
+
+@transaction.atomic
+def instance_job_failed(
+    *, instance_id: int, activity: int, element_id: str, message: str, attempts: int
+) -> Incident:
+    """A service task ran out of retries: raise an incident an operator can retry."""
+    instance = _locked_instance(instance_id)
+    incident = Incident.objects.create(
+        instance=instance,
+        element_id=element_id,
+        activity=activity,
+        kind="service_task",
+        message=message[:2000],
+        attempts=attempts,
+    )
+    _record(
+        instance,
+        actor=None,
+        kind="incident",
+        element_id=element_id,
+        detail={"message": message[:500], "attempts": attempts},
+    )
+    _notify_instance(instance, "incident")
+    return incident
+
+
+@transaction.atomic
+def incident_retry(*, actor: Any, incident_id: int) -> Incident:
+    """Run the failed service task again (the operator fixed what made it fail)."""
+    incident = Incident.objects.select_related("instance").get(pk=incident_id)
+    instance = _locked_instance(incident.instance_id)
+    _operator_check(actor, instance)
+    if incident.resolved_at is not None:
+        raise ConflictError("already_resolved", "The incident is already resolved.")
+    if incident.kind != "service_task" or incident.activity is None:
+        raise ConflictError("not_retryable", "Only a failed service task can be retried.")
+    incident.resolved_at = timezone.now()
+    incident.resolved_by = actor
+    incident.save(update_fields=["resolved_at", "resolved_by"])
+    _record(instance, actor=actor, kind="incident_retried", element_id=incident.element_id)
+    effects.enqueue_on_commit(run_service_task, instance.pk, incident.activity)
+    return incident
+
+
+def timer_fire(*, timer_id: int) -> bool:
+    """Fire one claimed timer in its own transaction; False if it was no longer armed."""
+    with transaction.atomic():
+        timer = (
+            Timer.objects.filter(pk=timer_id)
+            .values("instance_id", "subscription", "element_id")
+            .first()
+        )
+        if timer is None:
+            return False
+        instance = _locked_instance(timer["instance_id"])
+        if instance.status != InstanceStatus.RUNNING:
+            Timer.objects.filter(pk=timer_id).update(claimed_at=None)
+            return False
+        try:
+            _apply(
+                instance_id=instance.pk,
+                event={"timer": timer["element_id"], "subscription": timer["subscription"]},
+                actor=None,
+                kind="timer",
+                element_id=timer["element_id"],
+            )
+        except ConflictError:
+            Timer.objects.filter(pk=timer_id).delete()
+            return False
+        return True
+
+
+#: A claimed timer whose sweeper died is taken over after this long.
+TIMER_CLAIM_TIMEOUT = timedelta(seconds=60)
+TIMERS_PER_SWEEP = 200
+
+
+def timers_fire_due(now: datetime) -> int:
+    """The timer sweep: claim due timers (``SKIP LOCKED``), then fire each in its own transaction.
+
+    Claiming commits before firing, so a sweeper never holds a timer row while it waits for an
+    instance lock; a second sweeper skips the claimed rows. Firing checks the engine still has
+    the timer armed, so a repeated or late sweep fires nothing twice.
+    """
+    with transaction.atomic():
+        due = list(
+            Timer.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(due_at__lte=now, instance__status=InstanceStatus.RUNNING)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - TIMER_CLAIM_TIMEOUT))
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:TIMERS_PER_SWEEP]
+        )
+        Timer.objects.filter(pk__in=due).update(claimed_at=now)
+    return sum(1 for timer_id in due if timer_fire(timer_id=timer_id))

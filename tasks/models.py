@@ -24,6 +24,10 @@ class Role(models.Model):
         on_delete=models.SET_NULL,
         related_name="managed_roles",
     )
+    #: The member who got the last round-robin assignment.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -36,18 +40,39 @@ class TaskStatus(models.TextChoices):
     OFFERED = "offered", "Offered"
     CLAIMED = "claimed", "Claimed"
     STARTED = "started", "Started"
+    #: Withheld by the engine (mutex, interleaving, milestone): nobody may start it now.
+    WAITING = "waiting", "Waiting"
     COMPLETED = "completed", "Completed"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 OPEN_TASK_STATUSES = (TaskStatus.OFFERED, TaskStatus.CLAIMED, TaskStatus.STARTED)
+#: Tasks that still stand for an engine work item.
+LIVE_TASK_STATUSES = (*OPEN_TASK_STATUSES, TaskStatus.WAITING)
 
 TASK_TRANSITIONS = TransitionTable(
     "task",
     {
-        TaskStatus.OFFERED: frozenset({TaskStatus.CLAIMED, TaskStatus.WITHDRAWN}),
+        TaskStatus.OFFERED: frozenset(
+            {
+                TaskStatus.CLAIMED,
+                TaskStatus.STARTED,
+                TaskStatus.COMPLETED,
+                TaskStatus.WAITING,
+                TaskStatus.WITHDRAWN,
+            }
+        ),
         TaskStatus.CLAIMED: frozenset(
-            {TaskStatus.OFFERED, TaskStatus.STARTED, TaskStatus.COMPLETED, TaskStatus.WITHDRAWN}
+            {
+                TaskStatus.OFFERED,
+                TaskStatus.STARTED,
+                TaskStatus.COMPLETED,
+                TaskStatus.WAITING,
+                TaskStatus.WITHDRAWN,
+            }
+        ),
+        TaskStatus.WAITING: frozenset(
+            {TaskStatus.OFFERED, TaskStatus.CLAIMED, TaskStatus.WITHDRAWN}
         ),
         TaskStatus.STARTED: frozenset(
             {TaskStatus.OFFERED, TaskStatus.COMPLETED, TaskStatus.WITHDRAWN}
@@ -64,6 +89,8 @@ class Task(models.Model):
     instance = models.ForeignKey(
         "processes.ProcessInstance", on_delete=models.CASCADE, related_name="tasks"
     )
+    #: The engine's work item this row stands for.
+    activity = models.BigIntegerField(null=True, blank=True)
     element_id = models.CharField(max_length=200, help_text="The BPMN element that made this item.")
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OFFERED)
@@ -91,6 +118,13 @@ class Task(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    #: Who handed the task on (delegation) and why; escalation moment.
+    delegated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    #: Separation of duties (itn:notSameAs): who completed this element may not do this task.
+    separation_from = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-priority", "created_at", "id"]
@@ -102,6 +136,9 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=models.Q(priority__lte=100), name="task_priority_at_most_100"
             ),
+            models.UniqueConstraint(
+                fields=["instance", "activity"], name="task_engine_item_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,3 +147,16 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_TASK_STATUSES
+
+
+class TaskComment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

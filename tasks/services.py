@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from tasks.models import Role
-from workflow_site.errors import ApplicationError
+from processes.engine.expressions import ExpressionError, evaluate
+from processes.engine.model import Node
+from processes.engine.timers import TimerError, parse_duration
+from tasks.forms import form_schema, validate_submission
+from tasks.models import (
+    OPEN_TASK_STATUSES,
+    TASK_TRANSITIONS,
+    Role,
+    Task,
+    TaskComment,
+    TaskStatus,
+)
+from tasks.routing import choose_assignee
+from workflow_site import effects
+from workflow_site.errors import ApplicationError, ConflictError
 
 
 @transaction.atomic
@@ -51,3 +67,381 @@ def role_update(*, role: Role, name: str, description: str, manager: Any | None)
     role.manager = manager
     role.save(update_fields=["name", "description", "manager"])
     return role
+
+
+# ---------------------------------------------------------------------------------------------
+# Work items. The engine decides which items exist (processes.services keeps the rows in line
+# with it); these services add who works on them. Every service that changes a task is called
+# with the instance row locked first, then the task row (see ``tasks.access.access_task``).
+# ---------------------------------------------------------------------------------------------
+
+
+def _priority(value: str | None) -> int:
+    try:
+        return max(0, min(100, int(value))) if value not in (None, "") else 50
+    except (TypeError, ValueError):
+        return 50
+
+
+def _due(value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return parse_duration(value).add_to(timezone.now())
+    except TimerError:
+        return None
+
+
+def _evaluated_assignee(expression: str | None, variables: Mapping[str, Any]) -> str | None:
+    if not expression:
+        return None
+    try:
+        value = evaluate(expression, variables)
+    except ExpressionError:
+        return expression if expression.isidentifier() else None
+    return str(value) if value else None
+
+
+def task_create_for_item(
+    *,
+    instance: Any,
+    activity: int,
+    element_id: str,
+    node: Node | None,
+    engine_status: str,
+    variables: Mapping[str, Any],
+) -> Task:
+    """A row for a new engine work item: routed to its role, assigned by the task's strategy."""
+    extensions = node.extensions if node is not None else {}
+    role = (
+        Role.objects.filter(key=extensions.get("role", "")).first()
+        if extensions.get("role")
+        else None
+    )
+    explicit = _evaluated_assignee(extensions.get("assignee"), variables)
+    strategy = extensions.get("assignment") or ("user" if explicit else None)
+    try:
+        assignee = choose_assignee(role=role, strategy=strategy, explicit_username=explicit)
+    except ApplicationError:
+        assignee = choose_assignee(role=role, strategy=None)
+    other = extensions.get("notSameAs")
+    if assignee is not None and other and _completed_by(instance, other, assignee):
+        assignee = None  # separation of duties: offer it to the role instead
+    try:
+        schema = form_schema(node.form) if node is not None and node.form else {}
+    except ApplicationError:
+        schema = {}
+    if engine_status == "withheld":
+        status = TaskStatus.WAITING
+    elif engine_status == "started":
+        status = TaskStatus.STARTED
+    else:
+        status = TaskStatus.CLAIMED if assignee is not None else TaskStatus.OFFERED
+    now = timezone.now()
+    task = Task.objects.create(
+        instance=instance,
+        activity=activity,
+        element_id=element_id,
+        name=(node.name if node is not None and node.name else element_id),
+        status=status,
+        role=role,
+        assignee=assignee,
+        priority=_priority(extensions.get("priority")),
+        due_at=_due(extensions.get("dueIn") or extensions.get("sla")),
+        form_schema=schema,
+        claimed_at=now if assignee is not None else None,
+        separation_from=other or "",
+    )
+    _broadcast_task(task, "created")
+    return task
+
+
+def _completed_by(instance: Any, element_id: str, user: Any) -> bool:
+    return Task.objects.filter(
+        instance=instance, element_id=element_id, completed_by=user, status=TaskStatus.COMPLETED
+    ).exists()
+
+
+def _broadcast_task(task: Task, change: str) -> None:
+    event = {
+        "kind": "task",
+        "change": change,
+        "task": task.pk,
+        "instance": task.instance_id,
+        "status": task.status,
+        "assignee": task.assignee_id,
+    }
+    if task.assignee_id is not None:
+        effects.broadcast_on_commit(f"user.{task.assignee_id}", event)
+    if task.role_id is not None:
+        effects.broadcast_on_commit(f"role.{task.role_id}", event)
+
+
+def task_follow_engine(*, task: Task, engine_status: str) -> None:
+    """Mirror a change the engine made to an item (withheld, offered again, started)."""
+    if engine_status == "withheld" and task.status in (TaskStatus.OFFERED, TaskStatus.CLAIMED):
+        task.status = TaskStatus.WAITING
+    elif engine_status == "open" and task.status == TaskStatus.WAITING:
+        task.status = TaskStatus.CLAIMED if task.assignee_id else TaskStatus.OFFERED
+    elif engine_status == "started" and task.status != TaskStatus.STARTED:
+        task.status = TaskStatus.STARTED
+        task.started_at = task.started_at or timezone.now()
+    else:
+        return
+    task.lock_version += 1
+    task.save(update_fields=["status", "started_at", "lock_version"])
+    _broadcast_task(task, "status")
+
+
+def task_mark_completed(*, task: Task, actor: Any, data: Mapping[str, Any]) -> None:
+    TASK_TRANSITIONS.check(task.status, TaskStatus.COMPLETED)
+    task.status = TaskStatus.COMPLETED
+    task.completed_at = timezone.now()
+    task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
+    task.data = dict(data)
+    task.lock_version += 1
+    task.save(update_fields=["status", "completed_at", "completed_by", "data", "lock_version"])
+    _broadcast_task(task, "completed")
+
+
+def task_mark_withdrawn(*, task: Task) -> None:
+    task.status = TaskStatus.WITHDRAWN
+    task.lock_version += 1
+    task.save(update_fields=["status", "lock_version"])
+    _broadcast_task(task, "withdrawn")
+
+
+def _is_candidate(task: Task, user: Any) -> bool:
+    if task.role_id is None:
+        return True
+    return user.groups.filter(pk=task.role.group_id).exists() if task.role else False
+
+
+def _is_manager(task: Task, user: Any) -> bool:
+    return bool(
+        getattr(user, "is_superuser", False)
+        or (task.role is not None and task.role.manager_id == user.pk)
+        or user.has_perm("tasks.change_task")
+    )
+
+
+def _refuse(code: str, message: str, field: str = "task") -> ApplicationError:
+    return ConflictError(code, message, field=field)
+
+
+def _check_live(task: Task) -> None:
+    if task.status not in OPEN_TASK_STATUSES:
+        raise _refuse("task_not_open", f"The task is {task.status}.", "status")
+
+
+def _check_separation(task: Task, user: Any) -> None:
+    node_other = task.separation_from
+    if node_other and _completed_by(task.instance, node_other, user):
+        raise ApplicationError(
+            "separation_of_duties",
+            f"You completed {node_other} of this case, so someone else must do this task.",
+            field="assignee",
+        )
+
+
+def _save(task: Task, fields: list[str], change: str) -> Task:
+    task.lock_version += 1
+    task.save(update_fields=[*fields, "lock_version"])
+    _broadcast_task(task, change)
+    return task
+
+
+@transaction.atomic
+def task_claim(*, actor: Any, task: Task) -> Task:
+    """Take an offered task (a member of its role)."""
+    _check_live(task)
+    if task.assignee_id == actor.pk:
+        return task
+    if task.status != TaskStatus.OFFERED or task.assignee_id is not None:
+        raise _refuse("already_claimed", "Someone else has this task.", "assignee")
+    if not _is_candidate(task, actor):
+        raise _refuse("not_a_candidate", "The task is not offered to you.", "assignee")
+    _check_separation(task, actor)
+    task.assignee = actor
+    task.status = TaskStatus.CLAIMED
+    task.claimed_at = timezone.now()
+    _record_task(task, actor, "claimed")
+    return _save(task, ["assignee", "status", "claimed_at"], "claimed")
+
+
+@transaction.atomic
+def task_unclaim(*, actor: Any, task: Task) -> Task:
+    """Give a claimed (not started) task back to its role."""
+    _check_live(task)
+    if task.assignee_id != actor.pk and not _is_manager(task, actor):
+        raise _refuse("not_yours", "Only the assignee or a manager can give the task back.")
+    if task.status != TaskStatus.CLAIMED:
+        raise _refuse("illegal_transition", f"A {task.status} task cannot be given back.", "status")
+    task.assignee = None
+    task.status = TaskStatus.OFFERED
+    task.claimed_at = None
+    _record_task(task, actor, "unclaimed")
+    return _save(task, ["assignee", "status", "claimed_at"], "unclaimed")
+
+
+def _take_if_offered(task: Task, actor: Any) -> None:
+    if task.assignee_id is None:
+        if not _is_candidate(task, actor):
+            raise _refuse("not_a_candidate", "The task is not offered to you.", "assignee")
+        task.assignee = actor
+        task.claimed_at = timezone.now()
+        task.save(update_fields=["assignee", "claimed_at"])
+    elif task.assignee_id != actor.pk:
+        raise _refuse("not_yours", "The task is assigned to someone else.", "assignee")
+
+
+@transaction.atomic
+def task_start(*, actor: Any, task: Task) -> Task:
+    """Start working on the task (claims it first if it is offered)."""
+    from processes import services as process_services
+
+    _check_live(task)
+    if task.status == TaskStatus.STARTED:
+        raise _refuse("already_started", "The task is already started.", "status")
+    _take_if_offered(task, actor)
+    _check_separation(task, actor)
+    process_services.instance_task_event(
+        actor=actor, task=task, event={"start": task.element_id, "item": task.activity}
+    )
+    task.refresh_from_db()
+    return task
+
+
+@transaction.atomic
+def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
+    """Complete the task with the data of its form (validated against the form schema)."""
+    from processes import services as process_services
+
+    _check_live(task)
+    _take_if_offered(task, actor)
+    _check_separation(task, actor)
+    cleaned = validate_submission(task.form_schema, data) if task.form_schema else _as_dict(data)
+    process_services.instance_task_event(
+        actor=actor,
+        task=task,
+        event={"complete": task.element_id, "item": task.activity, "data": cleaned},
+        completion=cleaned,
+    )
+    task.refresh_from_db()
+    return task
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ApplicationError("invalid_data", "Task data must be an object.", field="data")
+    return data
+
+
+def _user_by_id(user_id: Any, field: str) -> Any:
+    user = (
+        get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if isinstance(user_id, int)
+        else None
+    )
+    if user is None:
+        raise ApplicationError("unknown_user", "There is no such active user.", field=field)
+    return user
+
+
+def _reason(reason: Any) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ApplicationError("required", "Give a reason.", field="reason")
+    return reason.strip()[:2000]
+
+
+@transaction.atomic
+def task_reassign(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
+    """A manager gives the task to someone (a member of its role)."""
+    _check_live(task)
+    why = _reason(reason)
+    if not _is_manager(task, actor):
+        raise _refuse("not_manager", "Only a manager of the role can reassign this task.")
+    user = _user_by_id(user_id, "user")
+    if not _is_candidate(task, user):
+        raise ApplicationError(
+            "not_a_candidate", "That user is not in the task's role.", field="user"
+        )
+    _check_separation(task, user)
+    previous = task.assignee_id
+    task.assignee = user
+    task.claimed_at = timezone.now()
+    if task.status == TaskStatus.OFFERED:
+        task.status = TaskStatus.CLAIMED
+    _record_task(task, actor, "reassigned", {"from": previous, "to": user.pk, "reason": why})
+    if previous is not None:
+        effects.broadcast_on_commit(
+            f"user.{previous}", {"kind": "task", "change": "reassigned", "task": task.pk}
+        )
+    return _save(task, ["assignee", "claimed_at", "status"], "reassigned")
+
+
+@transaction.atomic
+def task_delegate(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
+    """The assignee hands the task to another person, saying why."""
+    _check_live(task)
+    why = _reason(reason)
+    if task.assignee_id != actor.pk:
+        raise _refuse("not_yours", "Only the assignee can delegate the task.")
+    user = _user_by_id(user_id, "user")
+    if user.pk == actor.pk:
+        raise ApplicationError("invalid", "Delegate to someone else.", field="user")
+    _check_separation(task, user)
+    task.assignee = user
+    task.delegated_by = actor
+    task.claimed_at = timezone.now()
+    _record_task(task, actor, "delegated", {"to": user.pk, "reason": why})
+    effects.broadcast_on_commit(
+        f"user.{actor.pk}", {"kind": "task", "change": "delegated", "task": task.pk}
+    )
+    return _save(task, ["assignee", "delegated_by", "claimed_at"], "delegated")
+
+
+@transaction.atomic
+def task_escalate(*, actor: Any, task: Task, reason: Any) -> Task:
+    """Hand the task to the manager of its role and raise its priority."""
+    _check_live(task)
+    why = _reason(reason)
+    if task.assignee_id != actor.pk and not _is_manager(task, actor):
+        raise _refuse("not_yours", "Only the assignee or a manager can escalate this task.")
+    manager = task.role.manager if task.role is not None else None
+    if manager is None:
+        raise _refuse("no_manager", "The task's role has no manager to escalate to.", "role")
+    previous = task.assignee_id
+    task.assignee = manager
+    task.escalated_at = timezone.now()
+    task.priority = min(100, task.priority + 25)
+    if task.status == TaskStatus.OFFERED:
+        task.status = TaskStatus.CLAIMED
+    _record_task(task, actor, "escalated", {"from": previous, "to": manager.pk, "reason": why})
+    return _save(task, ["assignee", "escalated_at", "priority", "status"], "escalated")
+
+
+@transaction.atomic
+def task_comment(*, actor: Any, task: Task, text: Any) -> TaskComment:
+    if not isinstance(text, str) or not text.strip():
+        raise ApplicationError("required", "A comment needs text.", field="text")
+    if len(text) > 10_000:
+        raise ApplicationError("too_long", "Comments are at most 10,000 characters.", field="text")
+    comment = TaskComment.objects.create(task=task, author=actor, text=text.strip())
+    _record_task(task, actor, "commented", {"comment": comment.pk})
+    _broadcast_task(task, "commented")
+    return comment
+
+
+def _record_task(task: Task, actor: Any, kind: str, detail: dict[str, Any] | None = None) -> None:
+    from processes.models import InstanceEvent
+
+    InstanceEvent.objects.create(
+        instance_id=task.instance_id,
+        actor=actor,
+        kind=f"task_{kind}",
+        element_id=task.element_id,
+        detail={"task": task.pk, **(detail or {})},
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -33,9 +32,18 @@ def broadcast(group: str, event: Mapping[str, Any]) -> None:
 
 def broadcast_on_commit(group: str, event: Mapping[str, Any]) -> None:
     """Send ``event`` to ``group`` once the current transaction has committed."""
-    on_commit(partial(broadcast, group, dict(event)))
+    payload = dict(event)
+
+    def send_broadcast() -> None:
+        broadcast(group, payload)
+
+    on_commit(send_broadcast)
 
 
 def enqueue_on_commit(job: Any, /, *args: Any, **kwargs: Any) -> None:
     """Enqueue the Celery ``job`` with these arguments once the transaction has committed."""
-    on_commit(partial(job.apply_async, args=args, kwargs=kwargs))
+
+    def enqueue_job() -> None:
+        job.apply_async(args=args, kwargs=kwargs)
+
+    on_commit(enqueue_job)

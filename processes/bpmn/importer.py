@@ -57,6 +57,9 @@ KNOWN_ITINERA_ATTRIBUTES = frozenset(
         "expectedDuration",
         "retries",
         "escalation",
+        "assignee",
+        "notSameAs",
+        "correlationKey",
     }
 )
 #: The ``itn:`` elements Itinera understands inside ``extensionElements``.

@@ -22,6 +22,7 @@ from processes.engine.expressions import Expression, ExpressionError, is_truthy
 from processes.engine.model import Definitions
 from processes.engine.state import (
     A_CALL,
+    A_JOB,
     A_MI,
     A_RECEIVE,
     A_SUB,
@@ -75,9 +76,12 @@ class Engine:
         process_id: str | None = None,
         *,
         max_call_depth: int = DEFAULT_CALL_DEPTH,
+        jobs: bool = False,
     ) -> None:
         self.definitions = definitions
         self.max_call_depth = max_call_depth
+        #: Service tasks with an ``itn:topic`` wait for ``job_done`` instead of running inline.
+        self.jobs = jobs
         self._compiled: dict[str, CompiledProcess] = {}
         #: Whether any compiled process has mutexes, interleaving or milestones; inclusive or
         #: complex joins; conditional events. Rules for what is absent are never evaluated.
@@ -594,9 +598,19 @@ class _Run:
                 self.arm_boundaries(activity, scope, process)
             return activity
         if kind == K.AUTO:
+            element = process.nodes[node]
+            topic = element.extensions.get("topic")
+            if topic and self.engine.jobs and element.type == "serviceTask":
+                # Run elsewhere (a Celery job); ``job_done`` completes it.
+                activity = self.new_activity(node, scope, A_JOB, ACTIVE)
+                activity.local, activity.parent, activity.loop_count = local, parent, loop_count
+                activity.group = group
+                if parent < 0:
+                    self.arm_boundaries(activity, scope, process)
+                self.effects.append(("job", activity.id, process.ids[node], topic))
+                return activity
             activity = self.new_activity(node, scope, A_WORK, ACTIVE)
             activity.local, activity.parent, activity.loop_count = local, parent, loop_count
-            element = process.nodes[node]
             if element.type == "sendTask" and element.message_ref:
                 self.send_message(element.message_ref, {})
             self.effects.append(("ran", activity.id, process.ids[node]))
@@ -1455,7 +1469,7 @@ class _Run:
         if not isinstance(event, Mapping) or not event:
             raise Rejected("invalid_event", 'an event is a JSON object such as {"complete": "B"}')
         element = event.get("complete")
-        if isinstance(element, str) and element and state.status == RUNNING:
+        if isinstance(element, str) and element and state.status == RUNNING and "item" not in event:
             data = event.get("data")
             if data is None or isinstance(data, dict):
                 # The common event first: the oldest open item of the element (insertion order).
@@ -1499,8 +1513,18 @@ class _Run:
         if "timer" in event:
             element = event["timer"]
             self.require_running()
-            timer = self.find_timer(element)
+            timer = self.find_timer(element, event.get("subscription"))
             return lambda: self.fire_timer(timer)
+        if "job_done" in event:
+            self.require_running()
+            job = (
+                state.activities.get(event["job_done"])
+                if isinstance(event["job_done"], int)
+                else None
+            )
+            if job is None or job.kind != A_JOB:
+                raise Rejected("no_job", f"no service task job {event['job_done']!r} is waiting")
+            return lambda: self.complete_activity(job, dict(data or {}))
         for verb in (
             "complete",
             "start",
@@ -1514,7 +1538,10 @@ class _Run:
                 if not isinstance(element, str) or not element:
                     raise Rejected("invalid_event", f"{verb} takes an element id")
                 self.require_running()
-                return self.check_element_event(verb, element, dict(data or {}))
+                item = event.get("item")
+                if item is not None and (isinstance(item, bool) or not isinstance(item, int)):
+                    raise Rejected("invalid_event", "item takes a work item id")
+                return self.check_element_event(verb, element, dict(data or {}), item)
         raise Rejected("invalid_event", f"unknown event {sorted(event)!r}")
 
     def require_running(self) -> None:
@@ -1541,10 +1568,14 @@ class _Run:
         ]
         return sorted(found, key=lambda a: a.seq)
 
-    def check_element_event(self, verb: str, element: str, data: dict[str, Any]) -> Any:
+    def check_element_event(
+        self, verb: str, element: str, data: dict[str, Any], item_id: int | None = None
+    ) -> Any:
         if verb in ("complete", "start", "cancel"):
             wanted = (OPEN,) if verb == "start" else (OPEN, STARTED)
             items = self.items_of(element, wanted)
+            if item_id is not None:
+                items = [item for item in items if item.id == item_id]
             if not items:
                 withheld = self.items_of(element, (WITHHELD,))
                 reason = "it is withheld" if withheld else "there is none"
@@ -1611,11 +1642,15 @@ class _Run:
         if mi["active"] == 0 and mi["next"] >= mi["total"]:
             self.end_multi_instance(body)
 
-    def find_timer(self, element: Any) -> Subscription:
+    def find_timer(self, element: Any, subscription: Any = None) -> Subscription:
         if not isinstance(element, str):
             raise Rejected("invalid_event", "timer takes an element id")
         timers = [
-            s for s in self.state.subscriptions.values() if s.kind == "timer" and s.key == element
+            s
+            for s in self.state.subscriptions.values()
+            if s.kind == "timer"
+            and s.key == element
+            and (subscription is None or s.id == subscription)
         ]
         if not timers:
             raise Rejected("timer_not_armed", f"no timer of {element} is armed")
@@ -1643,6 +1678,34 @@ class _Run:
             self.run()
         if until > state.clock:
             state.clock = until
+
+
+def work_items(engine: Engine, state: CaseState) -> list[tuple[int, str, str]]:
+    """Every work item of the case that is not finished: (item id, element id, status)."""
+    items = []
+    for activity in state.activities.values():
+        if activity.kind == A_WORK and activity.status in (OPEN, STARTED, WITHHELD):
+            element = engine.compiled(state.scopes[activity.scope].process).ids[activity.node]
+            items.append((activity.id, element, activity.status))
+    return items
+
+
+def armed_timers(state: CaseState) -> list[tuple[int, str, datetime]]:
+    """Every armed timer: (subscription id, element id, due time)."""
+    return [
+        (sub.id, sub.key, sub.due)
+        for sub in state.subscriptions.values()
+        if sub.kind == "timer" and sub.due is not None
+    ]
+
+
+def waiting_jobs(engine: Engine, state: CaseState) -> list[tuple[int, str]]:
+    """Service-task jobs the case waits for: (activity id, element id)."""
+    return [
+        (a.id, engine.compiled(state.scopes[a.scope].process).ids[a.node])
+        for a in state.activities.values()
+        if a.kind == A_JOB
+    ]
 
 
 def snapshot(engine: Engine, state: CaseState) -> dict[str, Any]:

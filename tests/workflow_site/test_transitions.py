@@ -19,7 +19,8 @@ def test_illegal_transition_is_an_error_with_a_code() -> None:
     [
         (TASK_TRANSITIONS, TaskStatus.OFFERED, TaskStatus.CLAIMED, True),
         (TASK_TRANSITIONS, TaskStatus.CLAIMED, TaskStatus.OFFERED, True),
-        (TASK_TRANSITIONS, TaskStatus.OFFERED, TaskStatus.COMPLETED, False),
+        (TASK_TRANSITIONS, TaskStatus.OFFERED, TaskStatus.COMPLETED, True),
+        (TASK_TRANSITIONS, TaskStatus.WAITING, TaskStatus.COMPLETED, False),
         (TASK_TRANSITIONS, TaskStatus.WITHDRAWN, TaskStatus.OFFERED, False),
         (INSTANCE_TRANSITIONS, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, True),
         (INSTANCE_TRANSITIONS, InstanceStatus.SUSPENDED, InstanceStatus.COMPLETED, False),

@@ -1,0 +1,35 @@
+"""The engine behind published versions: compiled once per version and kept in process memory.
+
+Published versions never change, so an engine built from one can be reused for every instance of
+it; nothing about an instance is kept here (its state lives in the database).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from processes.bpmn.importer import import_definitions
+from processes.engine.core import Engine
+from processes.models import JourneyVersion
+
+_CACHE_SIZE = 256
+_engines: OrderedDict[tuple[int, int, int], Engine] = OrderedDict()
+_lock = threading.Lock()
+
+
+def engine_for(version: JourneyVersion) -> Engine:
+    """The engine of ``version`` (service tasks with a topic run as jobs)."""
+    # The text's hash guards against a reused primary key (a restored or recreated database).
+    key = (version.pk, version.lock_version, hash(version.bpmn_xml))
+    with _lock:
+        engine = _engines.get(key)
+        if engine is not None:
+            _engines.move_to_end(key)
+            return engine
+    engine = Engine(import_definitions(version.bpmn_xml), jobs=True)
+    with _lock:
+        _engines[key] = engine
+        while len(_engines) > _CACHE_SIZE:
+            _engines.popitem(last=False)
+    return engine
