@@ -1,18 +1,43 @@
-"""The live event socket: a signed-in user receives the events of the groups they belong to."""
+"""The live event socket: a signed-in user receives the events of their tasks, their roles'
+offered tasks, and the instances they subscribe to (if they may see them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 # Close codes in the 4000 range are ours: 4401 means the socket has no signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
+MAX_SUBSCRIPTIONS = 50
 
 
 def user_group(user_id: int) -> str:
     """The channel group that reaches every open socket of one user."""
     return f"user.{user_id}"
+
+
+def role_group(role_id: int) -> str:
+    return f"role.{role_id}"
+
+
+def instance_group(instance_id: int) -> str:
+    return f"instance.{instance_id}"
+
+
+@database_sync_to_async
+def _role_ids(user: Any) -> list[int]:
+    from tasks.selectors import roles_of
+
+    return list(roles_of(user=user).values_list("pk", flat=True))
+
+
+@database_sync_to_async
+def _may_see_instance(user: Any, instance_id: int) -> bool:
+    from processes.selectors import instances_visible_to
+
+    return instances_visible_to(user=user).filter(pk=instance_id).exists()
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -21,21 +46,42 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.groups_joined = [user_group(user.pk)]
-        for group in self.groups_joined:
+        self.joined: list[str] = [user_group(user.pk)]
+        self.joined += [role_group(role) for role in await _role_ids(user)]
+        for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "user": user.get_username()})
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
+        for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "subscribe":
+            await self.subscribe_instance(content.get("instance"))
         else:
             await self.send_json({"type": "error", "code": "unknown_message"})
+
+    async def subscribe_instance(self, instance_id: Any) -> None:
+        if isinstance(instance_id, bool) or not isinstance(instance_id, int):
+            await self.send_json({"type": "error", "code": "invalid", "field": "instance"})
+            return
+        if len(self.joined) >= MAX_SUBSCRIPTIONS:
+            await self.send_json({"type": "error", "code": "too_many_subscriptions"})
+            return
+        if not await _may_see_instance(self.scope["user"], instance_id):
+            # The same answer as for an instance that does not exist.
+            await self.send_json({"type": "error", "code": "not_found", "field": "instance"})
+            return
+        group = instance_group(instance_id)
+        if group not in self.joined:
+            self.joined.append(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_json({"type": "subscribed", "instance": instance_id})
 
     async def live_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": "event", "event": message["event"]})

@@ -90,3 +90,49 @@ async def _broadcast_in_transactions(user_id: int) -> None:
 
     await sync_to_async(rolled_back)()
     await sync_to_async(committed)()
+
+
+def test_instance_subscriptions_need_the_right_to_see_the_instance(worker: Any) -> None:
+    from tests.factories import ProcessInstanceFactory, UserFactory
+
+    mine = ProcessInstanceFactory(started_by=worker)
+    other = ProcessInstanceFactory(started_by=UserFactory())
+    cookie = session_cookie(worker)
+
+    async def scenario() -> list[Any]:
+        communicator, (connected, _) = await _connect([ORIGIN, cookie])
+        assert connected
+        await communicator.receive_json_from(timeout=5)
+        answers = []
+        for instance_id in (mine.pk, other.pk, 999_999, "x"):
+            await communicator.send_json_to({"type": "subscribe", "instance": instance_id})
+            answers.append(await communicator.receive_json_from(timeout=5))
+        await communicator.disconnect()
+        return answers
+
+    subscribed, hidden, missing, bad = async_to_sync(scenario)()
+    assert subscribed == {"type": "subscribed", "instance": mine.pk}
+    assert hidden == missing == {"type": "error", "code": "not_found", "field": "instance"}
+    assert bad["code"] == "invalid"
+
+
+def test_role_members_hear_about_offered_tasks(worker: Any, worker_role: Any) -> None:
+    cookie = session_cookie(worker)
+
+    async def scenario() -> Any:
+        from asgiref.sync import sync_to_async
+
+        communicator, (connected, _) = await _connect([ORIGIN, cookie])
+        assert connected
+        await communicator.receive_json_from(timeout=5)
+
+        def offer() -> None:
+            with transaction.atomic():
+                effects.broadcast_on_commit(f"role.{worker_role.pk}", {"kind": "task"})
+
+        await sync_to_async(offer)()
+        event = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return event
+
+    assert async_to_sync(scenario)() == {"type": "event", "event": {"kind": "task"}}
