@@ -10,7 +10,14 @@ from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
 from processes import services
-from processes.models import Journey, JourneyVersion, ProcessInstance
+from processes.models import (
+    Incident,
+    InstanceEvent,
+    Journey,
+    JourneyVersion,
+    ProcessInstance,
+    Timer,
+)
 from workflow_site.errors import ApplicationError
 
 
@@ -97,3 +104,35 @@ class ProcessInstanceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the engine and the services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ("instance", "element_id", "kind", "attempts", "created_at", "resolved_at")
+    list_filter = ("kind", "resolved_at")
+    search_fields = ("element_id", "message")
+
+
+@admin.register(Timer)
+class TimerAdmin(ReadOnlyAdmin):
+    list_display = ("instance", "element_id", "due_at", "claimed_at")
+
+
+@admin.register(InstanceEvent)
+class InstanceEventAdmin(ReadOnlyAdmin):
+    list_display = ("instance", "at", "kind", "element_id", "actor")
+    list_filter = ("kind",)
+    search_fields = ("element_id",)
