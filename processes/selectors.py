@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import math
+from typing import Any, Final
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTransform
 
 from processes import permissions
 from processes.models import (
+    Incident,
+    InstanceEvent,
     InstanceStatus,
     Journey,
     JourneyVersion,
     ProcessInstance,
     VersionStatus,
 )
+from tasks.models import LIVE_TASK_STATUSES, Task
+from workflow_site.errors import ApplicationError
+
+#: Longest events script a simulation runs (each event is one engine step).
+MAX_SCRIPT_EVENTS: Final = 10_000
 
 
 def _latest_published_number() -> Subquery:
@@ -56,6 +66,89 @@ def journey_by_key(*, key: str) -> Journey | None:
     return Journey.objects.filter(key=key).first()
 
 
+def journey_versions(*, journey: Journey) -> QuerySet[JourneyVersion]:
+    """Every version of the journey, newest first (without loading their BPMN)."""
+    return (
+        JourneyVersion.objects.filter(journey=journey)
+        .defer("bpmn_xml")
+        .select_related("created_by", "published_by", "retired_by")
+        .order_by("-number")
+    )
+
+
+def bpmn_findings(*, bpmn_xml: str) -> dict[str, Any]:
+    """``{"valid", "findings"}`` of a BPMN document: what the engine's validation says of it.
+
+    A document that is not BPMN 2.0 at all is a 400 ``invalid_bpmn`` naming ``bpmn_xml``.
+    """
+    from processes.bpmn.importer import import_definitions
+    from processes.engine.validate import has_errors, validate
+    from processes.services import check_bpmn
+
+    check_bpmn(bpmn_xml=bpmn_xml)
+    findings = validate(import_definitions(bpmn_xml))
+    return {
+        "valid": not has_errors(findings),
+        "findings": [finding.as_dict() for finding in findings],
+    }
+
+
+def journey_version_export(*, version: JourneyVersion) -> bytes:
+    """The version's BPMN as the exporter writes it (UTF-8 XML)."""
+    from processes.bpmn.exporter import export
+    from processes.bpmn.importer import load
+
+    return export(load(version.bpmn_xml))
+
+
+def journey_version_play(*, version: JourneyVersion, script: Any) -> list[dict[str, Any]]:
+    """The lines of ``itinera play`` for the version's BPMN and an events script, run in memory.
+
+    A script of the wrong shape is a 400 naming ``script``; a process the engine cannot run
+    names ``version``; an engine incident carries the lines played before it.
+    """
+    from processes.bpmn.importer import import_definitions
+    from processes.engine.compiled import CompileError
+    from processes.engine.core import Incident as EngineIncident
+    from processes.engine.play import ScriptError, format_line, play, read_script
+
+    try:
+        _, events, _ = read_script(script)
+    except ScriptError as error:
+        raise ApplicationError("invalid_script", str(error), field="script") from None
+    if len(events) > MAX_SCRIPT_EVENTS:
+        raise ApplicationError(
+            "invalid_script",
+            f"A script has at most {MAX_SCRIPT_EVENTS} events.",
+            field="script",
+        )
+    lines: list[dict[str, Any]] = []
+    try:
+        # The same JSON as the console script prints, whatever the engine put in a line.
+        lines.extend(
+            json.loads(format_line(line))
+            for line in play(import_definitions(version.bpmn_xml), script)
+        )
+    except ScriptError as error:
+        raise ApplicationError("invalid_script", str(error), field="script") from None
+    except CompileError as error:
+        raise ApplicationError(
+            "invalid_process",
+            f"{error.element_id}: {error.message}",
+            field="version",
+            details={"element_id": error.element_id},
+        ) from None
+    except KeyError as error:
+        raise ApplicationError("invalid_process", str(error.args[0]), field="version") from None
+    except EngineIncident as error:
+        raise ApplicationError(
+            "engine_incident",
+            error.message,
+            details={"element_id": error.element_id, "lines": lines},
+        ) from None
+    return lines
+
+
 def waiting_job(*, instance_id: int, activity: int) -> tuple[str, str, dict[str, Any]] | None:
     """(element id, topic, case data) of a service task the instance still waits for."""
     from processes.engine.core import waiting_jobs
@@ -81,8 +174,6 @@ def waiting_job(*, instance_id: int, activity: int) -> tuple[str, str, dict[str,
 
 def instances_visible_to(*, user: Any) -> QuerySet[ProcessInstance]:
     """Instances ``user`` started or takes part in, of roles they manage; all for admins."""
-    from django.db.models import Q
-
     from tasks.selectors import sees_everything
 
     if user is None or not user.is_authenticated or not user.is_active:
@@ -108,7 +199,9 @@ def instance_list(
     started_before: Any = None,
     variable: tuple[str, Any] | None = None,
 ) -> QuerySet[ProcessInstance]:
-    instances = instances_visible_to(user=user)
+    """Visible instances, newest first, filtered. ``variable`` is (name, value) of the case data;
+    a string value also matches the JSON number, boolean or null it spells (``"75000"``)."""
+    instances = instances_visible_to(user=user).select_related("started_by")
     if status:
         instances = instances.filter(status=status)
     if journey:
@@ -119,8 +212,48 @@ def instance_list(
         instances = instances.filter(started_at__lt=started_before)
     if variable is not None:
         name, value = variable
-        instances = instances.filter(**{f"data__{name}": value})
+        # A transform, not ``data__<name>``, so that a variable called "in" or "contains" is a key.
+        matches = Q(variable_value=value)
+        spelled = _json_scalar(value) if isinstance(value, str) else None
+        if spelled is not None:
+            matches |= Q(variable_value=spelled[0])
+        instances = instances.alias(variable_value=KeyTransform(name, "data")).filter(matches)
     return instances.order_by("-started_at", "-id")
+
+
+def _json_scalar(text: str) -> tuple[Any] | None:
+    """(value,) when ``text`` is a JSON number, boolean or null; None otherwise."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, dict | list | str):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return (value,)
+
+
+def instance_open_tasks(*, instance: ProcessInstance) -> QuerySet[Task]:
+    """The instance's work items that are not done yet, in the inbox order."""
+    return (
+        Task.objects.filter(instance=instance, status__in=LIVE_TASK_STATUSES)
+        .select_related("role", "assignee")
+        .order_by("-priority", "created_at", "id")
+    )
+
+
+def instance_open_incidents(*, instance: ProcessInstance) -> QuerySet[Incident]:
+    return Incident.objects.filter(instance=instance, resolved_at__isnull=True).order_by(
+        "created_at", "id"
+    )
+
+
+def instance_history(*, instance: ProcessInstance) -> QuerySet[InstanceEvent]:
+    """Every event applied to the instance, oldest first."""
+    return (
+        InstanceEvent.objects.filter(instance=instance).select_related("actor").order_by("at", "id")
+    )
 
 
 def instance_diagram_states(*, instance: ProcessInstance) -> dict[str, Any]:

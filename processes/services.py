@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
 from processes import permissions
@@ -99,6 +100,26 @@ def journey_create(
     JourneyVersion.objects.create(journey=journey, number=1, bpmn_xml=bpmn_xml, created_by=actor)
     assign_perm(permissions.DESIGN, actor, journey)
     return journey
+
+
+@transaction.atomic
+def journey_import(
+    *, actor: Any, bpmn_xml: str, key: str = "", name: str = "", description: str = ""
+) -> Journey:
+    """Create a journey from an uploaded BPMN document. Without a name it is named after the
+    document's (first executable) process, and without a key the key is that name slugified."""
+    _check_permission(actor, "processes.add_journey")
+    processes = check_bpmn(bpmn_xml=bpmn_xml)
+    process = next((summary for summary in processes if summary.is_executable), processes[0])
+    name = name.strip() or process.name
+    key = key or slugify(name)[:100] or slugify(process.id)[:100]
+    if not key:
+        raise ApplicationError(
+            "required", "Give the journey a key; none can be made from its name.", field="key"
+        )
+    return journey_create(
+        actor=actor, key=key, name=name, description=description, bpmn_xml=bpmn_xml
+    )
 
 
 def _locked_journey(journey: Journey) -> Journey:

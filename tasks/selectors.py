@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tasks.models import OPEN_TASK_STATUSES, Role, Task, TaskStatus
+from processes.models import InstanceStatus
+from tasks.models import OPEN_TASK_STATUSES, Role, Task, TaskComment, TaskStatus
 
 
 def roles_of(*, user: Any) -> QuerySet[Role]:
@@ -97,3 +98,66 @@ def task_stats(*, user: Any) -> dict[str, int]:
             assignee=user, status__in=OPEN_TASK_STATUSES, due_at__lt=timezone.now()
         ).count(),
     }
+
+
+def is_candidate(task: Task, user: Any) -> bool:
+    """Whether ``user`` may be given the task: a member of its role (anyone, without a role)."""
+    if task.role_id is None:
+        return True
+    return user.groups.filter(pk=task.role.group_id).exists() if task.role else False
+
+
+def is_manager(task: Task, user: Any) -> bool:
+    """Whether ``user`` manages the task: its role's manager, or an administrator."""
+    return bool(
+        getattr(user, "is_superuser", False)
+        or (task.role is not None and task.role.manager_id == user.pk)
+        or user.has_perm("tasks.change_task")
+    )
+
+
+def has_completed(instance: Any, element_id: str, user: Any) -> bool:
+    """Whether ``user`` completed a task of ``element_id`` in the instance (for separation)."""
+    return Task.objects.filter(
+        instance=instance, element_id=element_id, completed_by=user, status=TaskStatus.COMPLETED
+    ).exists()
+
+
+def task_actions(*, task: Task, user: Any) -> list[str]:
+    """What ``user`` may do with the task now: the same checks the task services make first.
+
+    Reassigning to someone in particular, or a form that does not validate, can still be refused.
+    """
+    actions = []
+    if task.status in OPEN_TASK_STATUSES:
+        mine = task.assignee_id == user.pk
+        free = task.assignee_id is None
+        manager = is_manager(task, user)
+        may_take = free and is_candidate(task, user)
+        separated = bool(task.separation_from) and has_completed(
+            task.instance, task.separation_from, user
+        )
+        running = task.instance.status == InstanceStatus.RUNNING
+        if free and task.status == TaskStatus.OFFERED and may_take and not separated:
+            actions.append("claim")
+        if task.status == TaskStatus.CLAIMED and (mine or manager):
+            actions.append("unclaim")
+        works = (mine or may_take) and not separated and running
+        if works and task.status != TaskStatus.STARTED:
+            actions.append("start")
+        if works:
+            actions.append("complete")
+        if manager:
+            actions.append("reassign")
+        if mine:
+            actions.append("delegate")
+        if (mine or manager) and task.role is not None and task.role.manager_id is not None:
+            actions.append("escalate")
+    actions.append("comment")
+    return actions
+
+
+def task_comments(*, task: Task) -> QuerySet[TaskComment]:
+    return (
+        TaskComment.objects.filter(task=task).select_related("author").order_by("created_at", "id")
+    )

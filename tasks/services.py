@@ -23,6 +23,7 @@ from tasks.models import (
     TaskStatus,
 )
 from tasks.routing import choose_assignee
+from tasks.selectors import has_completed, is_candidate, is_manager
 from workflow_site import effects
 from workflow_site.errors import ApplicationError, ConflictError
 
@@ -125,7 +126,7 @@ def task_create_for_item(
     except ApplicationError:
         assignee = choose_assignee(role=role, strategy=None)
     other = extensions.get("notSameAs")
-    if assignee is not None and other and _completed_by(instance, other, assignee):
+    if assignee is not None and other and has_completed(instance, other, assignee):
         assignee = None  # separation of duties: offer it to the role instead
     try:
         schema = form_schema(node.form) if node is not None and node.form else {}
@@ -154,12 +155,6 @@ def task_create_for_item(
     )
     _broadcast_task(task, "created")
     return task
-
-
-def _completed_by(instance: Any, element_id: str, user: Any) -> bool:
-    return Task.objects.filter(
-        instance=instance, element_id=element_id, completed_by=user, status=TaskStatus.COMPLETED
-    ).exists()
 
 
 def _broadcast_task(task: Task, change: str) -> None:
@@ -211,20 +206,6 @@ def task_mark_withdrawn(*, task: Task) -> None:
     _broadcast_task(task, "withdrawn")
 
 
-def _is_candidate(task: Task, user: Any) -> bool:
-    if task.role_id is None:
-        return True
-    return user.groups.filter(pk=task.role.group_id).exists() if task.role else False
-
-
-def _is_manager(task: Task, user: Any) -> bool:
-    return bool(
-        getattr(user, "is_superuser", False)
-        or (task.role is not None and task.role.manager_id == user.pk)
-        or user.has_perm("tasks.change_task")
-    )
-
-
 def _refuse(code: str, message: str, field: str = "task") -> ApplicationError:
     return ConflictError(code, message, field=field)
 
@@ -236,7 +217,7 @@ def _check_live(task: Task) -> None:
 
 def _check_separation(task: Task, user: Any) -> None:
     node_other = task.separation_from
-    if node_other and _completed_by(task.instance, node_other, user):
+    if node_other and has_completed(task.instance, node_other, user):
         raise ApplicationError(
             "separation_of_duties",
             f"You completed {node_other} of this case, so someone else must do this task.",
@@ -259,7 +240,7 @@ def task_claim(*, actor: Any, task: Task) -> Task:
         return task
     if task.status != TaskStatus.OFFERED or task.assignee_id is not None:
         raise _refuse("already_claimed", "Someone else has this task.", "assignee")
-    if not _is_candidate(task, actor):
+    if not is_candidate(task, actor):
         raise _refuse("not_a_candidate", "The task is not offered to you.", "assignee")
     _check_separation(task, actor)
     task.assignee = actor
@@ -273,7 +254,7 @@ def task_claim(*, actor: Any, task: Task) -> Task:
 def task_unclaim(*, actor: Any, task: Task) -> Task:
     """Give a claimed (not started) task back to its role."""
     _check_live(task)
-    if task.assignee_id != actor.pk and not _is_manager(task, actor):
+    if task.assignee_id != actor.pk and not is_manager(task, actor):
         raise _refuse("not_yours", "Only the assignee or a manager can give the task back.")
     if task.status != TaskStatus.CLAIMED:
         raise _refuse("illegal_transition", f"A {task.status} task cannot be given back.", "status")
@@ -286,7 +267,7 @@ def task_unclaim(*, actor: Any, task: Task) -> Task:
 
 def _take_if_offered(task: Task, actor: Any) -> None:
     if task.assignee_id is None:
-        if not _is_candidate(task, actor):
+        if not is_candidate(task, actor):
             raise _refuse("not_a_candidate", "The task is not offered to you.", "assignee")
         task.assignee = actor
         task.claimed_at = timezone.now()
@@ -361,10 +342,10 @@ def task_reassign(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
     """A manager gives the task to someone (a member of its role)."""
     _check_live(task)
     why = _reason(reason)
-    if not _is_manager(task, actor):
+    if not is_manager(task, actor):
         raise _refuse("not_manager", "Only a manager of the role can reassign this task.")
     user = _user_by_id(user_id, "user")
-    if not _is_candidate(task, user):
+    if not is_candidate(task, user):
         raise ApplicationError(
             "not_a_candidate", "That user is not in the task's role.", field="user"
         )
@@ -408,7 +389,7 @@ def task_escalate(*, actor: Any, task: Task, reason: Any) -> Task:
     """Hand the task to the manager of its role and raise its priority."""
     _check_live(task)
     why = _reason(reason)
-    if task.assignee_id != actor.pk and not _is_manager(task, actor):
+    if task.assignee_id != actor.pk and not is_manager(task, actor):
         raise _refuse("not_yours", "Only the assignee or a manager can escalate this task.")
     manager = task.role.manager if task.role is not None else None
     if manager is None:

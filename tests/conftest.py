@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from guardian.shortcuts import assign_perm
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from tests.factories import (
     MINIMAL_BPMN,
@@ -48,6 +52,28 @@ def startable_journey(worker_role: Any) -> Any:
     )
     assign_perm("processes.start_journey", worker_role.group, version.journey)
     return version.journey
+
+
+@pytest.fixture
+def demo_users(db: Any) -> dict[str, Any]:
+    """The demo data (users, roles, the loan and expense journeys), users by name."""
+    from workflow_site.demo import demo_data_install
+
+    demo_data_install()
+    return {user.username: user for user in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def api_as(db: Any) -> Callable[[Any], APIClient]:
+    """An API client authenticated with the given user's token."""
+
+    def client_for(user: Any) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

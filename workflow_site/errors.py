@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -54,6 +54,14 @@ class ConflictError(ApplicationError):
     http_status: int = status.HTTP_409_CONFLICT
 
 
+class RequestTooLarge(exceptions.APIException):
+    """The request body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE``; it was not read."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
 def _first_field(detail: Any, prefix: str = "") -> str | None:
     if isinstance(detail, Mapping):
         for key, value in detail.items():
@@ -91,6 +99,12 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many form fields or files, a malformed multipart body: the client's fault.
+        logger.warning("Refused a suspicious API request: %s", exc)
+        exc = exceptions.ParseError("The request body could not be read.")
     if isinstance(exc, exceptions.ValidationError):
         field = _first_field(exc.detail)
         code = _first_code(exc.detail)

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
+
+from workflow_site.api import api_not_found
+from workflow_site.views import api_docs
 
 urlpatterns = [
     path("", include("processes.urls")),
@@ -11,7 +14,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("api/v1/", include("processes.api_urls")),
+    path("api/", include("processes.api_urls")),
+    path("api/", include("tasks.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
+    # Anything else under /api/ is the API's JSON 404, not the HTML page.
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]

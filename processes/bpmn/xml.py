@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -72,6 +73,29 @@ def _document_bytes(text: str | bytes) -> bytes:
     # Text that was already decoded is encoded again as UTF-8, so its declaration must say so:
     # a file read as text from an ISO-8859-1 original would otherwise be decoded twice.
     return _DECLARED_ENCODING.sub(r"\g<1>\g<2>UTF-8\g<2>", text, count=1).encode("utf-8")
+
+
+_ENCODING_NAME = re.compile(
+    rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']"""
+)
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def document_text(data: bytes) -> str:
+    """The text of a BPMN file's bytes, decoded as its byte-order mark or XML declaration says
+    (UTF-8 when neither does)."""
+    encoding = next((name for mark, name in _BYTE_ORDER_MARKS if data.startswith(mark)), None)
+    if encoding is None:
+        declared = _ENCODING_NAME.match(data[:512])
+        encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as error:
+        raise BpmnSyntaxError(f"The BPMN document is not {encoding} text: {error}") from None
 
 
 def process_summaries(definitions: etree._Element) -> list[ProcessSummary]:

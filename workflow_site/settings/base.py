@@ -192,6 +192,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- REST API -------------------------------------------------------------------------------
+# No request body over 10 MB (the largest BPMN document accepted) is read, uploads included.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
