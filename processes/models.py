@@ -155,6 +155,9 @@ class ProcessInstance(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["status", "started_at"])]
+        permissions = [
+            ("send_message", "Can send messages and signals to running instances"),
+        ]
 
     def __str__(self) -> str:
         label = self.business_key or f"#{self.pk}"

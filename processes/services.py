@@ -628,10 +628,22 @@ def instance_message(
     )
 
 
+def _check_sender(actor: Any) -> None:
+    """Messages and signals reach instances their sender may not see: only integrations and
+    operators holding ``processes.send_message`` may send them."""
+    if not (actor is not None and actor.is_active and actor.has_perm("processes.send_message")):
+        raise ApplicationError(
+            "permission_denied",
+            "Sending messages and signals needs the 'send message' permission.",
+            details={"permission": "processes.send_message"},
+        )
+
+
 def message_correlate(
     *, actor: Any, name: str, correlation_key: str, data: dict[str, Any] | None = None
 ) -> list[int]:
     """Deliver a message to every running instance with this correlation key; their ids."""
+    _check_sender(actor)
     if not name:
         raise ApplicationError("required", "A message needs a name.", field="name")
     if not correlation_key:
@@ -658,6 +670,7 @@ def message_correlate(
 
 def signal_broadcast(*, actor: Any, name: str) -> list[int]:
     """Send a signal to every running instance waiting for it (one transaction each)."""
+    _check_sender(actor)
     if not name:
         raise ApplicationError("required", "A signal needs a name.", field="name")
     targets = list(

@@ -587,6 +587,7 @@ def test_messages_reach_the_instances_with_their_correlation_key(
 ) -> None:
     published(designer, "t", TIMER_BPMN)
     assign_perm("tasks.view_task", designer)  # its task has no role, so nobody else sees it
+    assign_perm("processes.send_message", designer)
     client = api_as(designer)
     first = client.post(
         "/api/processes/start", {"journey": "t", "correlation_key": "A-1"}, format="json"
@@ -620,6 +621,7 @@ def test_signals_reach_every_waiting_instance(designer: Any, api_as: Any) -> Non
         '<bpmn:signal id="Sg" name="go" /><bpmn:process id="Process_1"',
     )
     published(designer, "sig", xml)
+    assign_perm("processes.send_message", designer)
     client = api_as(designer)
     started = [
         client.post("/api/processes/start", {"journey": "sig"}, format="json").json()["id"]

@@ -174,7 +174,24 @@ def test_suspended_instances_refuse_events_and_resume(designer: Any, timer_journ
     assert InstanceWait.objects.filter(instance=instance, key="message:reply").exists()
 
 
+def test_messages_and_signals_need_the_send_permission(designer: Any) -> None:
+    for send in (
+        lambda: services.message_correlate(actor=designer, name="m", correlation_key="k"),
+        lambda: services.signal_broadcast(actor=designer, name="s"),
+    ):
+        with pytest.raises(ApplicationError) as caught:
+            send()
+        assert caught.value.code == "permission_denied"
+
+
+def sender(user: Any) -> Any:
+    """``user`` with the permission to send messages and signals (fresh permission cache)."""
+    assign_perm("processes.send_message", user)
+    return type(user).objects.get(pk=user.pk)
+
+
 def test_messages_are_correlated_by_key(designer: Any, timer_journey: Any) -> None:
+    designer = sender(designer)
     first = services.instance_start(actor=designer, journey=timer_journey, correlation_key="A-1")
     second = services.instance_start(actor=designer, journey=timer_journey, correlation_key="B-2")
     for instance in (first, second):
@@ -295,6 +312,7 @@ def test_signals_reach_every_waiting_instance(designer: Any) -> None:
         '<bpmn:signal id="Sg" name="go" /><bpmn:process id="Process_1"',
     )
     journey = published(designer, "sig", xml)
+    designer = sender(designer)
     a = services.instance_start(actor=designer, journey=journey)
     b = services.instance_start(actor=designer, journey=journey)
     assert sorted(services.signal_broadcast(actor=designer, name="go")) == [a.pk, b.pk]
