@@ -265,15 +265,22 @@ def task_unclaim(*, actor: Any, task: Task) -> Task:
     return _save(task, ["assignee", "status", "claimed_at"], "unclaimed")
 
 
-def _take_if_offered(task: Task, actor: Any) -> None:
+def _check_may_take(task: Task, actor: Any) -> None:
+    """The actor has the task, or may take it because it is offered to them."""
     if task.assignee_id is None:
         if not is_candidate(task, actor):
             raise _refuse("not_a_candidate", "The task is not offered to you.", "assignee")
+    elif task.assignee_id != actor.pk:
+        raise _refuse("not_yours", "The task is assigned to someone else.", "assignee")
+    _check_separation(task, actor)
+
+
+def _take_if_offered(task: Task, actor: Any) -> None:
+    """Claim an offered task for the actor (checked with ``_check_may_take`` first)."""
+    if task.assignee_id is None:
         task.assignee = actor
         task.claimed_at = timezone.now()
         task.save(update_fields=["assignee", "claimed_at"])
-    elif task.assignee_id != actor.pk:
-        raise _refuse("not_yours", "The task is assigned to someone else.", "assignee")
 
 
 @transaction.atomic
@@ -284,8 +291,8 @@ def task_start(*, actor: Any, task: Task) -> Task:
     _check_live(task)
     if task.status == TaskStatus.STARTED:
         raise _refuse("already_started", "The task is already started.", "status")
+    _check_may_take(task, actor)
     _take_if_offered(task, actor)
-    _check_separation(task, actor)
     process_services.instance_task_event(
         actor=actor, task=task, event={"start": task.element_id, "item": task.activity}
     )
@@ -299,9 +306,9 @@ def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
     from processes import services as process_services
 
     _check_live(task)
-    _take_if_offered(task, actor)
-    _check_separation(task, actor)
+    _check_may_take(task, actor)
     cleaned = validate_submission(task.form_schema, data) if task.form_schema else _as_dict(data)
+    _take_if_offered(task, actor)
     process_services.instance_task_event(
         actor=actor,
         task=task,

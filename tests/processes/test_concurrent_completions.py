@@ -137,3 +137,35 @@ def test_ten_workers_complete_a_ten_branch_join_which_fires_once(clerks: Any) ->
     instance.refresh_from_db()
     assert instance.marking["log"] == {b: 1 for b in branches}
     assert instance.lock_version == 11  # one increment at the start, one per completion
+
+
+@pytest.mark.django_db(transaction=False)
+def test_separation_of_duties_keeps_one_person_from_doing_both_tasks(clerks: Any) -> None:
+    role, users = clerks
+    body = (
+        '<startEvent id="S"/><userTask id="Prepare" itn:role="clerks"/>'
+        '<userTask id="Approve" itn:role="clerks" itn:notSameAs="Prepare"/><endEvent id="E"/>'
+        '<sequenceFlow id="a" sourceRef="S" targetRef="Prepare"/>'
+        '<sequenceFlow id="b" sourceRef="Prepare" targetRef="Approve"/>'
+        '<sequenceFlow id="c" sourceRef="Approve" targetRef="E"/>'
+    )
+    journey = publish("four-eyes", body, users[0])
+    instance = services.instance_start(actor=users[0], journey=journey)
+    prepare = instance.tasks.get(element_id="Prepare")
+    preparer = prepare.assignee
+    task_services.task_complete(actor=preparer, task=prepare, data={})
+    approve = instance.tasks.get(element_id="Approve")
+    # Least-loaded would pick the preparer again (nobody has open work): it is offered instead.
+    assert approve.assignee != preparer
+    if approve.assignee is not None:
+        task_services.task_unclaim(actor=approve.assignee, task=approve)
+        approve.refresh_from_db()
+    with pytest.raises(ApplicationError) as caught:
+        task_services.task_claim(actor=preparer, task=approve)
+    assert caught.value.code == "separation_of_duties"
+    with pytest.raises(ApplicationError):
+        task_services.task_complete(actor=preparer, task=approve, data={})
+    other = next(u for u in users if u != preparer)
+    task_services.task_complete(actor=other, task=approve, data={})
+    instance.refresh_from_db()
+    assert instance.status == "completed"
