@@ -308,8 +308,11 @@ def _record(
     )
 
 
-def _notify_instance(instance: ProcessInstance, change: str) -> None:
-    effects.broadcast_on_commit(
+def _notify_instance(
+    instance: ProcessInstance, change: str, outbox: effects.Outbox | None = None
+) -> None:
+    send = outbox.broadcast if outbox is not None else effects.broadcast_on_commit
+    send(
         f"instance.{instance.pk}",
         {
             "kind": "instance",
@@ -329,11 +332,14 @@ def _store(
     *,
     actor: Any,
     completion: dict[str, Any] | None = None,
+    before: tuple[list[Any], set[str]] | None = None,
 ) -> None:
     """Write the engine's new state and bring the task, timer, wait and incident rows in line.
 
-    The caller holds the instance row lock.
+    ``before`` holds the armed timers and waits of the state the event was applied to: when they
+    did not change, their rows need no query. The caller holds the instance row lock.
     """
+    outbox = effects.Outbox()
     instance.marking = state_to_json(state)
     instance.data = copy.deepcopy(state.data)
     engine_status = state.status
@@ -347,9 +353,12 @@ def _store(
         instance.ended_at = timezone.now()
     instance.lock_version += 1
     instance.save()
-    _sync_tasks(instance, engine, state, fired, actor=actor, completion=completion)
-    _sync_timers(instance, state)
-    _sync_waits(instance, engine, state)
+    _sync_tasks(instance, engine, state, fired, actor=actor, completion=completion, outbox=outbox)
+    timers, waits = _timers_and_waits(engine, state)
+    if before is None or before[0] != timers:
+        _sync_timers(instance, state)
+    if before is None or before[1] != waits:
+        _sync_waits(instance, engine, state)
     for effect in fired:
         if effect[0] == "job":
             _, activity, element_id, topic = effect
@@ -373,7 +382,13 @@ def _store(
                 element_id=element_id or "",
                 detail={"message": message},
             )
-    _notify_instance(instance, "advanced")
+    _notify_instance(instance, "advanced", outbox)
+    outbox.send_on_commit()
+
+
+def _timers_and_waits(engine: Engine, state: CaseState) -> tuple[list[Any], set[str]]:
+    waits = {key for key in snapshot(engine, state)["waiting"] if not key.startswith("timer:")}
+    return armed_timers(state), waits
 
 
 def _sync_tasks(
@@ -384,6 +399,7 @@ def _sync_tasks(
     *,
     actor: Any,
     completion: dict[str, Any] | None,
+    outbox: effects.Outbox | None = None,
 ) -> None:
     from tasks import services as task_services
 
@@ -400,11 +416,13 @@ def _sync_tasks(
         found = items.get(task.activity) if task.activity is not None else None
         if found is None:
             if task.activity in completed:
-                task_services.task_mark_completed(task=task, actor=actor, data=completion or {})
+                task_services.task_mark_completed(
+                    task=task, actor=actor, data=completion or {}, outbox=outbox
+                )
             else:
-                task_services.task_mark_withdrawn(task=task)
+                task_services.task_mark_withdrawn(task=task, outbox=outbox)
             continue
-        task_services.task_follow_engine(task=task, engine_status=found[1])
+        task_services.task_follow_engine(task=task, engine_status=found[1], outbox=outbox)
     for item, (element_id, status) in items.items():
         if item in known:
             continue
@@ -416,6 +434,7 @@ def _sync_tasks(
             node=node,
             engine_status=status,
             variables=state.data,
+            outbox=outbox,
         )
 
 
@@ -476,12 +495,13 @@ def _apply(
         )
     engine = engine_for(instance.version)
     state = state_from_json(instance.marking)
+    before = _timers_and_waits(engine, state)
     try:
         fired = engine.fire(state, event)
     except Rejected as rejection:
         raise ConflictError(rejection.code, rejection.message) from None
     _record(instance, actor=actor, kind=kind, element_id=element_id, detail=detail)
-    _store(instance, engine, state, fired, actor=actor, completion=completion)
+    _store(instance, engine, state, fired, actor=actor, completion=completion, before=before)
     return instance
 
 
@@ -529,7 +549,7 @@ def instance_start(
         status=InstanceStatus.RUNNING,
     )
     _record(instance, actor=actor, kind="started", detail={"version": version.number})
-    _store(instance, engine, state, fired, actor=actor)
+    _store(instance, engine, state, fired, actor=actor, before=([], set()))
     return instance
 
 

@@ -111,6 +111,7 @@ def task_create_for_item(
     node: Node | None,
     engine_status: str,
     variables: Mapping[str, Any],
+    outbox: effects.Outbox | None = None,
 ) -> Task:
     """A row for a new engine work item: routed to its role, assigned by the task's strategy."""
     extensions = node.extensions if node is not None else {}
@@ -153,11 +154,11 @@ def task_create_for_item(
         claimed_at=now if assignee is not None else None,
         separation_from=other or "",
     )
-    _broadcast_task(task, "created")
+    _broadcast_task(task, "created", outbox)
     return task
 
 
-def _broadcast_task(task: Task, change: str) -> None:
+def _broadcast_task(task: Task, change: str, outbox: effects.Outbox | None = None) -> None:
     event = {
         "kind": "task",
         "change": change,
@@ -166,13 +167,16 @@ def _broadcast_task(task: Task, change: str) -> None:
         "status": task.status,
         "assignee": task.assignee_id,
     }
+    send = outbox.broadcast if outbox is not None else effects.broadcast_on_commit
     if task.assignee_id is not None:
-        effects.broadcast_on_commit(f"user.{task.assignee_id}", event)
+        send(f"user.{task.assignee_id}", event)
     if task.role_id is not None:
-        effects.broadcast_on_commit(f"role.{task.role_id}", event)
+        send(f"role.{task.role_id}", event)
 
 
-def task_follow_engine(*, task: Task, engine_status: str) -> None:
+def task_follow_engine(
+    *, task: Task, engine_status: str, outbox: effects.Outbox | None = None
+) -> None:
     """Mirror a change the engine made to an item (withheld, offered again, started)."""
     if engine_status == "withheld" and task.status in (TaskStatus.OFFERED, TaskStatus.CLAIMED):
         task.status = TaskStatus.WAITING
@@ -185,10 +189,12 @@ def task_follow_engine(*, task: Task, engine_status: str) -> None:
         return
     task.lock_version += 1
     task.save(update_fields=["status", "started_at", "lock_version"])
-    _broadcast_task(task, "status")
+    _broadcast_task(task, "status", outbox)
 
 
-def task_mark_completed(*, task: Task, actor: Any, data: Mapping[str, Any]) -> None:
+def task_mark_completed(
+    *, task: Task, actor: Any, data: Mapping[str, Any], outbox: effects.Outbox | None = None
+) -> None:
     TASK_TRANSITIONS.check(task.status, TaskStatus.COMPLETED)
     task.status = TaskStatus.COMPLETED
     task.completed_at = timezone.now()
@@ -196,14 +202,14 @@ def task_mark_completed(*, task: Task, actor: Any, data: Mapping[str, Any]) -> N
     task.data = dict(data)
     task.lock_version += 1
     task.save(update_fields=["status", "completed_at", "completed_by", "data", "lock_version"])
-    _broadcast_task(task, "completed")
+    _broadcast_task(task, "completed", outbox)
 
 
-def task_mark_withdrawn(*, task: Task) -> None:
+def task_mark_withdrawn(*, task: Task, outbox: effects.Outbox | None = None) -> None:
     task.status = TaskStatus.WITHDRAWN
     task.lock_version += 1
     task.save(update_fields=["status", "lock_version"])
-    _broadcast_task(task, "withdrawn")
+    _broadcast_task(task, "withdrawn", outbox)
 
 
 def _refuse(code: str, message: str, field: str = "task") -> ApplicationError:

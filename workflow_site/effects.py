@@ -47,3 +47,37 @@ def enqueue_on_commit(job: Any, /, *args: Any, **kwargs: Any) -> None:
         job.apply_async(args=args, kwargs=kwargs)
 
     on_commit(enqueue_job)
+
+
+class Outbox:
+    """Broadcasts gathered during one transaction and sent together once it commits.
+
+    One event loop run for all of them instead of one per message: a task completion produces
+    several (the instance, the finished task, the next one), and each loop run costs more than
+    the sends themselves.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+
+    def broadcast(self, group: str, event: Mapping[str, Any]) -> None:
+        self.messages.append((group, dict(event)))
+
+    def send_on_commit(self) -> None:
+        if not self.messages:
+            return
+        messages = list(self.messages)
+        self.messages.clear()
+
+        def send_all() -> None:
+            layer = get_channel_layer()
+            if layer is None:
+                return
+
+            async def deliver() -> None:
+                for group, event in messages:
+                    await layer.group_send(group, {"type": "live.event", "event": event})
+
+            async_to_sync(deliver)()
+
+        on_commit(send_all)
