@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -177,109 +177,111 @@ class TaskDetailApi(ApiView):
         return _task_response(request, task)
 
 
-class TaskStartApi(ApiView):
-    @extend_schema(
+class _TaskActionApi(ApiView):
+    """One action on one task: lock it (instance row, then task row), check the body, act."""
+
+    #: The request body's serializer; None for actions without a body.
+    payload_serializer: type[serializers.Serializer[Any]] | None = None
+
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        raise NotImplementedError
+
+    def post(self, request: Request, task_id: int) -> Response:
+        payload = self.payload_serializer(data=request.data) if self.payload_serializer else None
+        with transaction.atomic():
+            task = access_task(user=request.user, task_id=task_id, for_update=True)
+            if payload is not None:
+                payload.is_valid(raise_exception=True)
+            task = self.act(request, task, dict(payload.validated_data) if payload else {})
+        return _task_response(request, task)
+
+
+@extend_schema_view(
+    post=extend_schema(
         summary="Start working on a task (claims it first)", request=None, responses=TASK_CHANGE
     )
-    def post(self, request: Request, task_id: int) -> Response:
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            task = services.task_start(actor=request.user, task=task)
-        return _task_response(request, task)
+)
+class TaskStartApi(_TaskActionApi):
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_start(actor=request.user, task=task)
 
 
-class TaskClaimApi(ApiView):
-    @extend_schema(summary="Claim an offered task", request=None, responses=TASK_CHANGE)
-    def post(self, request: Request, task_id: int) -> Response:
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            task = services.task_claim(actor=request.user, task=task)
-        return _task_response(request, task)
+@extend_schema_view(
+    post=extend_schema(summary="Claim an offered task", request=None, responses=TASK_CHANGE)
+)
+class TaskClaimApi(_TaskActionApi):
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_claim(actor=request.user, task=task)
 
 
-class TaskUnclaimApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Give a claimed task back to its role", request=None, responses=TASK_CHANGE
     )
-    def post(self, request: Request, task_id: int) -> Response:
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            task = services.task_unclaim(actor=request.user, task=task)
-        return _task_response(request, task)
+)
+class TaskUnclaimApi(_TaskActionApi):
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_unclaim(actor=request.user, task=task)
 
 
-class TaskCompleteApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Complete a task with its form's values (400 with details.errors by field)",
         request=CompleteSerializer,
         responses=TASK_CHANGE,
     )
-    def post(self, request: Request, task_id: int) -> Response:
-        payload = CompleteSerializer(data=request.data)
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            task = services.task_complete(
-                actor=request.user, task=task, data=payload.validated_data["data"]
-            )
-        return _task_response(request, task)
+)
+class TaskCompleteApi(_TaskActionApi):
+    payload_serializer = CompleteSerializer
+
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_complete(actor=request.user, task=task, data=data["data"])
 
 
-class TaskReassignApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Give a task to a member of its role (managers)",
         request=HandOverSerializer,
         responses=TASK_CHANGE,
     )
-    def post(self, request: Request, task_id: int) -> Response:
-        payload = HandOverSerializer(data=request.data)
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            task = services.task_reassign(
-                actor=request.user,
-                task=task,
-                user_id=payload.validated_data["user"],
-                reason=payload.validated_data["reason"],
-            )
-        return _task_response(request, task)
+)
+class TaskReassignApi(_TaskActionApi):
+    payload_serializer = HandOverSerializer
+
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_reassign(
+            actor=request.user, task=task, user_id=data["user"], reason=data["reason"]
+        )
 
 
-class TaskDelegateApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Hand your task to someone else, saying why",
         request=HandOverSerializer,
         responses=TASK_CHANGE,
     )
-    def post(self, request: Request, task_id: int) -> Response:
-        payload = HandOverSerializer(data=request.data)
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            task = services.task_delegate(
-                actor=request.user,
-                task=task,
-                user_id=payload.validated_data["user"],
-                reason=payload.validated_data["reason"],
-            )
-        return _task_response(request, task)
+)
+class TaskDelegateApi(_TaskActionApi):
+    payload_serializer = HandOverSerializer
+
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_delegate(
+            actor=request.user, task=task, user_id=data["user"], reason=data["reason"]
+        )
 
 
-class TaskEscalateApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Hand a task to its role's manager and raise its priority",
         request=ReasonSerializer,
         responses=TASK_CHANGE,
     )
-    def post(self, request: Request, task_id: int) -> Response:
-        payload = ReasonSerializer(data=request.data)
-        with transaction.atomic():
-            task = access_task(user=request.user, task_id=task_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            task = services.task_escalate(
-                actor=request.user, task=task, reason=payload.validated_data["reason"]
-            )
-        return _task_response(request, task)
+)
+class TaskEscalateApi(_TaskActionApi):
+    payload_serializer = ReasonSerializer
+
+    def act(self, request: Request, task: Task, data: dict[str, Any]) -> Task:
+        return services.task_escalate(actor=request.user, task=task, reason=data["reason"])
 
 
 class TaskCommentApi(ApiView):
