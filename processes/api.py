@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -503,60 +503,70 @@ class InstanceDetailApi(ApiView):
         return Response(InstanceDetailSerializer(instance).data)
 
 
-class InstanceSuspendApi(ApiView):
-    @extend_schema(
+class _InstanceActionApi(ApiView):
+    """An operator action on one instance: lock it, check the body, act."""
+
+    payload_serializer: type[serializers.Serializer[Any]] | None = ReasonSerializer
+
+    def act(self, request: Request, instance_id: int, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def post(self, request: Request, instance_id: int) -> Response:
+        payload = self.payload_serializer(data=request.data) if self.payload_serializer else None
+        with transaction.atomic():
+            access_instance(user=request.user, instance_id=instance_id, for_update=True)
+            if payload is not None:
+                payload.is_valid(raise_exception=True)
+            self.act(request, instance_id, dict(payload.validated_data) if payload else {})
+        return _instance_response(request, instance_id)
+
+
+@extend_schema_view(
+    post=extend_schema(
         summary="Suspend an instance", request=ReasonSerializer, responses=INSTANCE_CHANGE
     )
-    def post(self, request: Request, instance_id: int) -> Response:
-        payload = ReasonSerializer(data=request.data)
-        with transaction.atomic():
-            access_instance(user=request.user, instance_id=instance_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            services.instance_suspend(
-                actor=request.user, instance_id=instance_id, reason=payload.validated_data["reason"]
-            )
-        return _instance_response(request, instance_id)
+)
+class InstanceSuspendApi(_InstanceActionApi):
+    def act(self, request: Request, instance_id: int, data: dict[str, Any]) -> None:
+        services.instance_suspend(
+            actor=request.user, instance_id=instance_id, reason=data["reason"]
+        )
 
 
-class InstanceResumeApi(ApiView):
-    @extend_schema(summary="Resume a suspended instance", request=None, responses=INSTANCE_CHANGE)
-    def post(self, request: Request, instance_id: int) -> Response:
-        with transaction.atomic():
-            access_instance(user=request.user, instance_id=instance_id, for_update=True)
-            services.instance_resume(actor=request.user, instance_id=instance_id)
-        return _instance_response(request, instance_id)
+@extend_schema_view(
+    post=extend_schema(
+        summary="Resume a suspended instance", request=None, responses=INSTANCE_CHANGE
+    )
+)
+class InstanceResumeApi(_InstanceActionApi):
+    payload_serializer = None
+
+    def act(self, request: Request, instance_id: int, data: dict[str, Any]) -> None:
+        services.instance_resume(actor=request.user, instance_id=instance_id)
 
 
-class InstanceCancelApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Cancel an instance (a reason is required)",
         request=ReasonSerializer,
         responses=INSTANCE_CHANGE,
     )
-    def post(self, request: Request, instance_id: int) -> Response:
-        payload = ReasonSerializer(data=request.data)
-        with transaction.atomic():
-            access_instance(user=request.user, instance_id=instance_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            services.instance_cancel(
-                actor=request.user, instance_id=instance_id, reason=payload.validated_data["reason"]
-            )
-        return _instance_response(request, instance_id)
+)
+class InstanceCancelApi(_InstanceActionApi):
+    def act(self, request: Request, instance_id: int, data: dict[str, Any]) -> None:
+        services.instance_cancel(actor=request.user, instance_id=instance_id, reason=data["reason"])
 
 
-class InstanceTerminateApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Terminate an instance at once", request=ReasonSerializer, responses=INSTANCE_CHANGE
     )
-    def post(self, request: Request, instance_id: int) -> Response:
-        payload = ReasonSerializer(data=request.data)
-        with transaction.atomic():
-            access_instance(user=request.user, instance_id=instance_id, for_update=True)
-            payload.is_valid(raise_exception=True)
-            services.instance_terminate(
-                actor=request.user, instance_id=instance_id, reason=payload.validated_data["reason"]
-            )
-        return _instance_response(request, instance_id)
+)
+class InstanceTerminateApi(_InstanceActionApi):
+    def act(self, request: Request, instance_id: int, data: dict[str, Any]) -> None:
+        services.instance_terminate(
+            actor=request.user, instance_id=instance_id, reason=data["reason"]
+        )
 
 
 class InstanceHistoryApi(ApiView):
