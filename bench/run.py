@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import engine_core, graph_kernels
+from bench import durable, engine_core, graph_kernels
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
     "graph": graph_kernels.measure,
     "engine": engine_core.measure,
+    "durable": durable.measure,
 }
 
 

@@ -1,0 +1,112 @@
+"""Durable task completions through the service layer on PostgreSQL.
+
+Each client process starts its own instances of the seq10 or par10 process and completes their
+work items one transaction at a time (``access_task`` with the lock, then ``task_complete``), for
+``seconds``. Reported: completions/s over all clients, and p50/p99 of one completion (the commit
+of the next work item included).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import time
+from typing import Any
+
+SHAPES = ("seq10", "par10")
+
+
+def _prepare(shape: str) -> None:
+    """Create the bench user and publish the process once (in the parent)."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from guardian.shortcuts import assign_perm
+
+    from bench.engine_core import make_bpmn
+    from processes import selectors, services
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    user.is_superuser = True
+    user.save()
+    if selectors.journey_by_key(key=f"bench-{shape}") is None:
+        journey = services.journey_create(
+            actor=user, key=f"bench-{shape}", name=shape, bpmn_xml=make_bpmn(shape)
+        )
+        services.journey_version_publish(actor=user, version=journey.versions.get())
+        assign_perm("processes.start_journey", user, journey)
+
+
+def _client(shape: str, seconds: float, start_at: float, out: Any) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from processes import selectors, services
+    from tasks import services as task_services
+    from tasks.access import access_task
+    from tasks.models import Task
+
+    user = get_user_model().objects.get(username="bench")
+    journey = selectors.journey_by_key(key=f"bench-{shape}")
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = on")
+    latencies: list[float] = []
+    done = 0
+    while time.time() < start_at:
+        time.sleep(0.005)
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        instance = services.instance_start(actor=user, journey=journey)
+        while time.perf_counter() < deadline:
+            task_id = (
+                Task.objects.filter(instance=instance, status__in=("offered", "claimed"))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if task_id is None:
+                break
+            began = time.perf_counter()
+            with transaction.atomic():
+                task = access_task(user=user, task_id=task_id, for_update=True)
+                task_services.task_complete(actor=user, task=task, data={})
+            ended = time.perf_counter()
+            if ended <= deadline:
+                latencies.append(ended - began)
+                done += 1
+    out.put((done, latencies))
+
+
+def measure(seconds: float = 10.0, clients: int = 4) -> dict[str, Any]:
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return {"details": {"durable": {"skipped": "DATABASE_URL is not PostgreSQL"}}}
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workflow_site.settings.dev")
+    results: dict[str, Any] = {"details": {"durable": {}}}
+    context = multiprocessing.get_context("spawn")
+    for shape in SHAPES:
+        _prepare(shape)
+        queue = context.Queue()
+        start_at = time.time() + 3.0
+        workers = [
+            context.Process(target=_client, args=(shape, seconds, start_at, queue))
+            for _ in range(clients)
+        ]
+        for worker in workers:
+            worker.start()
+        gathered = [queue.get(timeout=seconds + 120) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=30)
+        total = sum(done for done, _ in gathered)
+        latencies = sorted(value for _, values in gathered for value in values)
+        p50 = statistics.median(latencies) * 1000 if latencies else None
+        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else None
+        results[f"durable_completions_per_s_{shape}"] = round(total / seconds, 1)
+        results[f"durable_p50_ms_{shape}"] = round(p50, 2) if p50 is not None else None
+        results[f"durable_p99_ms_{shape}"] = round(p99, 2) if p99 is not None else None
+        results["details"]["durable"][shape] = {"completions": total, "clients": clients}
+    return results
