@@ -53,6 +53,8 @@ def _client(shape: str, seconds: float, start_at: float, out: Any) -> None:
 
     user = get_user_model().objects.get(username="bench")
     journey = selectors.journey_by_key(key=f"bench-{shape}")
+    if journey is None:
+        raise RuntimeError(f"the bench-{shape} journey was not prepared")
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = on")
     latencies: list[float] = []
