@@ -8,6 +8,7 @@ from workflow_site.views import api_docs
 
 urlpatterns = [
     path("", include("processes.urls")),
+    path("inbox/", include("tasks.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

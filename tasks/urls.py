@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tasks import views
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("claim/", views.inbox_claim, name="inbox-claim"),
+    path("<int:task_id>/", views.task_page, name="task-page"),
+    path("<int:task_id>/<slug:action>/", views.task_action, name="task-action"),
+]
