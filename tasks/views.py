@@ -184,7 +184,6 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
                 task,
                 errors=error.details.get("errors", {}),
                 values=submitted,
-                status=400,
             )
         messages.error(request, error.message)
         return redirect("task-page", task_id=task_id)

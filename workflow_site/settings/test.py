@@ -16,3 +16,6 @@ STORAGES = {
 }
 # Jobs run in-process unless a test run asks for the real broker.
 CELERY_TASK_ALWAYS_EAGER = env_bool("ITINERA_TEST_CELERY_EAGER", True)
+# Pages served by a test server find static files without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
