@@ -23,7 +23,7 @@ def sign_in(page: Any, base_url: str, username: str) -> None:
 
 
 def test_a_task_given_back_appears_live_in_a_colleagues_offered_tab(
-    page: Any, chromium: Any, daphne_server: str
+    daphne_server: str, page: Any, chromium: Any
 ) -> None:
     from django.contrib.auth import get_user_model
 
@@ -65,7 +65,7 @@ def test_a_task_given_back_appears_live_in_a_colleagues_offered_tab(
 
 
 def test_completing_a_task_in_the_browser_shows_form_errors_then_moves_on(
-    page: Any, daphne_server: str
+    daphne_server: str, page: Any
 ) -> None:
     from django.contrib.auth import get_user_model
 
