@@ -291,3 +291,24 @@ def instance_diagram_states(*, instance: ProcessInstance) -> dict[str, Any]:
         ),
         "path": path,
     }
+
+
+def instance_has_incident(*, instance_id: int, incident_id: int) -> bool:
+    from processes.models import Incident
+
+    return Incident.objects.filter(pk=incident_id, instance_id=instance_id).exists()
+
+
+def may_operate(*, actor: Any, instance: ProcessInstance) -> bool:
+    """Whether ``actor`` may suspend, resume, cancel or terminate the instance, or retry its
+    incidents: administrators, the journey's designers and operators, and managers of its roles."""
+    from tasks.models import Task
+
+    journey = instance.version.journey
+    return bool(
+        getattr(actor, "is_superuser", False)
+        or permissions.can(actor, permissions.DESIGN, journey)
+        or permissions.can(actor, "processes.change_processinstance", journey)
+        or actor.has_perm("processes.change_processinstance")
+        or Task.objects.filter(instance=instance, role__manager=actor).exists()
+    )
