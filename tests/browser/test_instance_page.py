@@ -1,4 +1,4 @@
-"""An instance page in a real browser: the diagram drawn by bpmn-js, markers that follow the case."""
+"""An instance page in a real browser: the bpmn-js diagram, with markers that follow the case."""
 
 from __future__ import annotations
 
