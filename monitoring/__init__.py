@@ -1,1 +1,2 @@
-"""SLAs, business calendars, escalations, dashboards, live streams and the periodic sweeper."""
+"""SLAs, business calendars, escalations, dashboards, live streams, the periodic sweeper and the
+audit trail."""

@@ -7,6 +7,9 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+
+from monitoring import context
 
 # Close codes in the 4000 range are ours: 4401 means the socket has no signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
@@ -34,10 +37,28 @@ def _role_ids(user: Any) -> list[int]:
 
 
 @database_sync_to_async
-def _may_see_instance(user: Any, instance_id: int) -> bool:
-    from processes.selectors import instances_visible_to
+def _may_see_instance(user: Any, instance_id: int, where: context.RequestContext) -> bool:
+    """Whether ``user`` may see the instance; asking for one they may not see is audited."""
+    from processes.access import access_instance
 
-    return instances_visible_to(user=user).filter(pk=instance_id).exists()
+    with context.bound(where):
+        try:
+            access_instance(user=user, instance_id=instance_id)
+        except Http404:
+            return False
+    return True
+
+
+def _socket_context(scope: dict[str, Any]) -> context.RequestContext:
+    headers = dict(scope.get("headers") or [])
+    client = scope.get("client") or ("", 0)
+    return context.from_meta(
+        {
+            "REMOTE_ADDR": client[0],
+            "HTTP_USER_AGENT": headers.get(b"user-agent", b"").decode("latin-1"),
+            "HTTP_X_REQUEST_ID": headers.get(b"x-request-id", b"").decode("latin-1"),
+        }
+    )
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -73,7 +94,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if len(self.joined) >= MAX_SUBSCRIPTIONS:
             await self.send_json({"type": "error", "code": "too_many_subscriptions"})
             return
-        if not await _may_see_instance(self.scope["user"], instance_id):
+        where = _socket_context(self.scope)
+        if not await _may_see_instance(self.scope["user"], instance_id, where):
             # The same answer as for an instance that does not exist.
             await self.send_json({"type": "error", "code": "not_found", "field": "instance"})
             return

@@ -1,12 +1,15 @@
 """Permission-checked fetches: the only way views reach a journey, version, instance or incident
-by id. Another user's object is the same 404 as one that does not exist."""
+by id. Another user's object is the same 404 as one that does not exist, and is recorded in the
+audit trail as a denied access."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404
 
+from monitoring.services import audit_access_denied
 from processes import selectors
 from processes.models import Incident, Journey, JourneyVersion, ProcessInstance, VersionStatus
 from workflow_site.errors import ApplicationError, NotFoundError
@@ -19,8 +22,35 @@ def access_journey(*, user: Any, journey_id: int, for_update: bool = False) -> J
         queryset = queryset.select_for_update(of=("self",))
     journey = queryset.first()
     if journey is None:
+        _journey_denied(user, Q(pk=journey_id))
         raise Http404("No such journey.")
     return journey
+
+
+def _journey_denied(user: Any, which: Q) -> None:
+    """Audit the 404 when the journey exists (the user may not see it)."""
+    journey_id = Journey.objects.filter(which).values_list("pk", flat=True).first()
+    if journey_id is not None:
+        audit_access_denied(
+            user=user, object_type="journey", object_id=journey_id, journey_id=journey_id
+        )
+
+
+def _instance_denied(user: Any, instance_id: int, object_type: str, object_id: int) -> None:
+    """Audit the 404 when the instance exists (the user may not see it)."""
+    journey_id = (
+        ProcessInstance.objects.filter(pk=instance_id)
+        .values_list("version__journey_id", flat=True)
+        .first()
+    )
+    if journey_id is not None:
+        audit_access_denied(
+            user=user,
+            object_type=object_type,
+            object_id=object_id,
+            instance_id=instance_id,
+            journey_id=journey_id,
+        )
 
 
 def access_journey_by_reference(*, user: Any, reference: int | str) -> Journey:
@@ -34,6 +64,7 @@ def access_journey_by_reference(*, user: Any, reference: int | str) -> Journey:
     if isinstance(reference, int):
         journey = visible.filter(pk=reference).first()
     if journey is None:
+        _journey_denied(user, Q(key=reference) if isinstance(reference, str) else Q(pk=reference))
         raise Http404("No such journey.")
     return journey
 
@@ -90,10 +121,14 @@ def access_journey_version_by_reference(
     return latest
 
 
-def _visible_instance_id(user: Any, instance_id: int, for_update: bool) -> int:
+def _visible_instance_id(
+    user: Any, instance_id: int, for_update: bool, asked_for: tuple[str, int] | None = None
+) -> int:
     # The visibility query may be DISTINCT, which cannot be locked: check it, then lock the row.
     found = selectors.instances_visible_to(user=user).filter(pk=instance_id).exists()
     if not found:
+        object_type, object_id = asked_for or ("instance", instance_id)
+        _instance_denied(user, instance_id, object_type, object_id)
         raise Http404("No such process instance.")
     if for_update:
         ProcessInstance.objects.select_for_update(of=("self",)).filter(pk=instance_id).first()
@@ -108,6 +143,7 @@ def access_instance(*, user: Any, instance_id: int, for_update: bool = False) ->
         return ProcessInstance.objects.select_related("version__journey").get(pk=instance_id)
     instance = selectors.instances_visible_to(user=user).filter(pk=instance_id).first()
     if instance is None:
+        _instance_denied(user, instance_id, "instance", instance_id)
         raise Http404("No such process instance.")
     return instance
 
@@ -120,7 +156,7 @@ def access_incident(*, user: Any, incident_id: int, for_update: bool = False) ->
     if instance_id is None:
         raise Http404("No such incident.")
     try:
-        _visible_instance_id(user, instance_id, for_update)
+        _visible_instance_id(user, instance_id, for_update, asked_for=("incident", incident_id))
     except Http404:
         raise Http404("No such incident.") from None
     return Incident.objects.select_related("instance").get(pk=incident_id)

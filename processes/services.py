@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
+from monitoring import services as audit
 from processes import permissions
 from processes.bpmn.importer import import_definitions
 from processes.bpmn.xml import BpmnSyntaxError, ProcessSummary, parse_definitions, process_summaries
@@ -99,7 +100,29 @@ def journey_create(
     )
     JourneyVersion.objects.create(journey=journey, number=1, bpmn_xml=bpmn_xml, created_by=actor)
     assign_perm(permissions.DESIGN, actor, journey)
+    _audit_journey(
+        "journey.created", actor, journey, after={"key": key, "name": journey.name, "version": 1}
+    )
     return journey
+
+
+def _audit_journey(
+    type: str,
+    actor: Any,
+    journey: Journey,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit.audit_record(
+        type=type,
+        actor=actor,
+        object_type="journey",
+        object_id=journey.pk,
+        journey_id=journey.pk,
+        before=before,
+        after=after,
+    )
 
 
 @transaction.atomic
@@ -147,9 +170,13 @@ def journey_draft_save(
                 field="lock_version",
             )
         number = (journey.versions.aggregate(top=Max("number"))["top"] or 0) + 1
-        return JourneyVersion.objects.create(
+        created = JourneyVersion.objects.create(
             journey=journey, number=number, bpmn_xml=bpmn_xml, created_by=actor
         )
+        _audit_journey(
+            "journey.draft_saved", actor, journey, after={"version": number, "lock_version": 1}
+        )
+        return created
     if expected_lock_version != draft.lock_version:
         raise ConflictError(
             "draft_conflict",
@@ -161,6 +188,13 @@ def journey_draft_save(
     draft.lock_version += 1
     draft.updated_at = timezone.now()
     draft.save(update_fields=["bpmn_xml", "lock_version", "updated_at"])
+    _audit_journey(
+        "journey.draft_saved",
+        actor,
+        journey,
+        before={"lock_version": draft.lock_version - 1},
+        after={"version": draft.number, "lock_version": draft.lock_version},
+    )
     return draft
 
 
@@ -210,10 +244,18 @@ def journey_version_publish(*, actor: Any, version: JourneyVersion) -> JourneyVe
     version = JourneyVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
     VERSION_TRANSITIONS.check(version.status, VersionStatus.PUBLISHED)
     check_executable(bpmn_xml=version.bpmn_xml)
+    before = {"status": version.status}
     version.status = VersionStatus.PUBLISHED
     version.published_by = actor
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_by", "published_at"])
+    _audit_journey(
+        "journey.published",
+        actor,
+        version.journey,
+        before=before,
+        after={"version": version.number, "status": version.status},
+    )
     return version
 
 
@@ -223,10 +265,18 @@ def journey_version_retire(*, actor: Any, version: JourneyVersion) -> JourneyVer
     _check_permission(actor, permissions.DESIGN, version.journey)
     version = JourneyVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
     VERSION_TRANSITIONS.check(version.status, VersionStatus.RETIRED)
+    before = {"status": version.status}
     version.status = VersionStatus.RETIRED
     version.retired_by = actor
     version.retired_at = timezone.now()
     version.save(update_fields=["status", "retired_by", "retired_at"])
+    _audit_journey(
+        "journey.retired",
+        actor,
+        version.journey,
+        before=before,
+        after={"version": version.number, "status": version.status},
+    )
     return version
 
 
@@ -246,14 +296,28 @@ def journey_permission_grant(*, actor: Any, journey: Journey, role: Role, action
     """Let every member of ``role`` ``action`` (start, design or view) this journey."""
     permission = _journey_permission(action)
     _check_permission(actor, permissions.DESIGN, journey)
+    if _role_may(role, permission, journey):
+        return  # nothing changes, so nothing to audit
     assign_perm(permission, role.group, journey)
+    _audit_journey(
+        "permission.granted", actor, journey, after={"role": role.key, "permission": action}
+    )
+
+
+def _role_may(role: Role, permission: str, journey: Journey) -> bool:
+    return permission.split(".", 1)[1] in get_perms(role.group, journey)
 
 
 @transaction.atomic
 def journey_permission_revoke(*, actor: Any, journey: Journey, role: Role, action: str) -> None:
     permission = _journey_permission(action)
     _check_permission(actor, permissions.DESIGN, journey)
+    if not _role_may(role, permission, journey):
+        return
     remove_perm(permission, role.group, journey)
+    _audit_journey(
+        "permission.revoked", actor, journey, before={"role": role.key, "permission": action}
+    )
 
 
 @transaction.atomic
@@ -262,9 +326,17 @@ def journey_update(*, actor: Any, journey: Journey, name: str, description: str)
     _check_permission(actor, permissions.DESIGN, journey)
     if not name.strip():
         raise ApplicationError("required", "A journey needs a name.", field="name")
+    before = dict(Journey.objects.filter(pk=journey.pk).values("name", "description").get())
     journey.name = name.strip()
     journey.description = description
     journey.save(update_fields=["name", "description"])
+    _audit_journey(
+        "journey.updated",
+        actor,
+        journey,
+        before=before,
+        after={"name": journey.name, "description": journey.description},
+    )
     return journey
 
 
@@ -291,6 +363,28 @@ def _node(engine: Engine, element_id: str) -> Node | None:
     return None
 
 
+#: The audit event type of each kind of instance history; None keeps a kind out of the audit
+#: trail (a task's start and completion are audited per task row by ``tasks.services``).
+AUDIT_TYPES: dict[str, str | None] = {
+    "started": "instance.started",
+    "message": "instance.advanced",
+    "signal": "instance.advanced",
+    "timer": "instance.advanced",
+    "job_done": "instance.advanced",
+    "job_queued": None,
+    "task_start": None,
+    "task_completed": None,
+    "incident": "incident.raised",
+    "incident_retried": "incident.retried",
+    InstanceStatus.RUNNING: "instance.resumed",
+    InstanceStatus.SUSPENDED: "instance.suspended",
+    InstanceStatus.COMPLETED: "instance.completed",
+    InstanceStatus.CANCELLED: "instance.cancelled",
+    InstanceStatus.FAILED: "instance.failed",
+    InstanceStatus.TERMINATED: "instance.terminated",
+}
+
+
 def _record(
     instance: ProcessInstance,
     *,
@@ -298,13 +392,57 @@ def _record(
     kind: str,
     element_id: str = "",
     detail: dict[str, Any] | None = None,
+    subject: tuple[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
 ) -> None:
+    """Add to the instance's history and, for the kinds in ``AUDIT_TYPES``, to the audit trail
+    (about ``subject``, the instance unless named; ``before``/``after``: what changed)."""
     InstanceEvent.objects.create(
         instance=instance,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         kind=kind,
         element_id=element_id,
         detail=detail or {},
+    )
+    _audit_instance(
+        instance,
+        AUDIT_TYPES.get(kind, f"instance.{kind}"),
+        actor=actor,
+        element_id=element_id,
+        subject=subject,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def _audit_instance(
+    instance: ProcessInstance,
+    audit_type: str | None,
+    *,
+    actor: Any,
+    element_id: str = "",
+    subject: tuple[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    if audit_type is None:
+        return
+    object_type, object_id = subject or ("instance", instance.pk)
+    audit.audit_record(
+        type=audit_type,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        instance_id=instance.pk,
+        journey_id=instance.version.journey_id,
+        element_id=element_id,
+        before=before,
+        after=after,
+        reason=reason,
     )
 
 
@@ -340,6 +478,7 @@ def _store(
     did not change, their rows need no query. The caller holds the instance row lock.
     """
     outbox = effects.Outbox()
+    status_before = instance.status
     instance.marking = state_to_json(state)
     instance.data = copy.deepcopy(state.data)
     engine_status = state.status
@@ -353,6 +492,14 @@ def _store(
         instance.ended_at = timezone.now()
     instance.lock_version += 1
     instance.save()
+    if instance.status != status_before:
+        _audit_instance(
+            instance,
+            AUDIT_TYPES[instance.status],
+            actor=actor,
+            before={"status": status_before},
+            after={"status": instance.status},
+        )
     _sync_tasks(instance, engine, state, fired, actor=actor, completion=completion, outbox=outbox)
     timers, waits = _timers_and_waits(engine, state)
     if before is None or before[0] != timers:
@@ -372,7 +519,7 @@ def _store(
             )
         elif effect[0] == "incident":
             _, element_id, message = effect
-            Incident.objects.create(
+            incident = Incident.objects.create(
                 instance=instance, element_id=element_id or "", kind="engine", message=message
             )
             _record(
@@ -381,6 +528,8 @@ def _store(
                 kind="incident",
                 element_id=element_id or "",
                 detail={"message": message},
+                subject=("incident", incident.pk),
+                after={"kind": "engine", "message": message},
             )
     _notify_instance(instance, "advanced", outbox)
     outbox.send_on_commit()
@@ -412,6 +561,7 @@ def _sync_tasks(
     )
     known = set()
     for task in rows:
+        task.instance = instance  # the audit events read its journey from here
         known.add(task.activity)
         found = items.get(task.activity) if task.activity is not None else None
         if found is None:
@@ -420,9 +570,11 @@ def _sync_tasks(
                     task=task, actor=actor, data=completion or {}, outbox=outbox
                 )
             else:
-                task_services.task_mark_withdrawn(task=task, outbox=outbox)
+                task_services.task_mark_withdrawn(task=task, actor=actor, outbox=outbox)
             continue
-        task_services.task_follow_engine(task=task, engine_status=found[1], outbox=outbox)
+        task_services.task_follow_engine(
+            task=task, engine_status=found[1], actor=actor, outbox=outbox
+        )
     for item, (element_id, status) in items.items():
         if item in known:
             continue
@@ -500,7 +652,15 @@ def _apply(
         fired = engine.fire(state, event)
     except Rejected as rejection:
         raise ConflictError(rejection.code, rejection.message) from None
-    _record(instance, actor=actor, kind=kind, element_id=element_id, detail=detail)
+    _record(
+        instance,
+        actor=actor,
+        kind=kind,
+        element_id=element_id,
+        detail=detail,
+        before={"data": instance.data},
+        after={"event": {"kind": kind, **(detail or {})}, "data": state.data},
+    )
     _store(instance, engine, state, fired, actor=actor, completion=completion, before=before)
     return instance
 
@@ -548,7 +708,19 @@ def instance_start(
         started_by=actor if getattr(actor, "is_authenticated", False) else None,
         status=InstanceStatus.RUNNING,
     )
-    _record(instance, actor=actor, kind="started", detail={"version": version.number})
+    _record(
+        instance,
+        actor=actor,
+        kind="started",
+        detail={"version": version.number},
+        after={
+            "status": instance.status,
+            "version": version.number,
+            "business_key": instance.business_key,
+            "correlation_key": instance.correlation_key,
+            "data": state.data,
+        },
+    )
     _store(instance, engine, state, fired, actor=actor, before=([], set()))
     return instance
 
@@ -573,13 +745,22 @@ def _manages(actor: Any, instance: ProcessInstance) -> bool:
 
 def _set_status(instance: ProcessInstance, target: str, *, actor: Any, reason: str = "") -> None:
     INSTANCE_TRANSITIONS.check(instance.status, target)
+    before = {"status": instance.status}
     instance.status = target
     if target in FINAL_STATUSES:
         instance.ended_at = timezone.now()
         instance.end_reason = reason
     instance.lock_version += 1
     instance.save(update_fields=["status", "ended_at", "end_reason", "lock_version"])
-    _record(instance, actor=actor, kind=target, detail={"reason": reason} if reason else {})
+    _record(
+        instance,
+        actor=actor,
+        kind=target,
+        detail={"reason": reason} if reason else {},
+        before=before,
+        after={"status": target},
+        reason=reason,
+    )
     _notify_instance(instance, target)
 
 
@@ -750,6 +931,8 @@ def instance_job_failed(
         kind="incident",
         element_id=element_id,
         detail={"message": message[:500], "attempts": attempts},
+        subject=("incident", incident.pk),
+        after={"kind": "service_task", "message": message[:500], "attempts": attempts},
     )
     _notify_instance(instance, "incident")
     return incident
@@ -768,7 +951,15 @@ def incident_retry(*, actor: Any, incident_id: int) -> Incident:
     incident.resolved_at = timezone.now()
     incident.resolved_by = actor
     incident.save(update_fields=["resolved_at", "resolved_by"])
-    _record(instance, actor=actor, kind="incident_retried", element_id=incident.element_id)
+    _record(
+        instance,
+        actor=actor,
+        kind="incident_retried",
+        element_id=incident.element_id,
+        subject=("incident", incident.pk),
+        before={"resolved": False},
+        after={"resolved": True},
+    )
     effects.enqueue_on_commit(run_service_task, instance.pk, incident.activity)
     return incident
 

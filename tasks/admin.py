@@ -24,11 +24,19 @@ class RoleAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Role, form: Any, change: bool) -> None:
         if change:
             services.role_update(
-                role=obj, name=obj.name, description=obj.description, manager=obj.manager
+                role=obj,
+                name=obj.name,
+                description=obj.description,
+                manager=obj.manager,
+                actor=request.user,
             )
         else:
             created = services.role_create(
-                key=obj.key, name=obj.name, description=obj.description, manager=obj.manager
+                key=obj.key,
+                name=obj.name,
+                description=obj.description,
+                manager=obj.manager,
+                actor=request.user,
             )
             obj.pk = created.pk
             obj.group = created.group

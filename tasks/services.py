@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring import services as audit
 from processes.engine.expressions import ExpressionError, evaluate
 from processes.engine.model import Node
 from processes.engine.timers import TimerError, parse_duration
@@ -28,8 +29,38 @@ from workflow_site import effects
 from workflow_site.errors import ApplicationError, ConflictError
 
 
+def _audit_role(
+    type: str,
+    actor: Any,
+    role: Role,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit.audit_record(
+        type=type,
+        actor=actor,
+        object_type="role",
+        object_id=role.pk,
+        before=before,
+        after=after,
+    )
+
+
+def _role_state(role: Role) -> dict[str, Any]:
+    manager = role.manager.get_username() if role.manager is not None else None
+    return {"name": role.name, "description": role.description, "manager": manager}
+
+
 @transaction.atomic
-def role_create(*, key: str, name: str, description: str = "", manager: Any | None = None) -> Role:
+def role_create(
+    *,
+    key: str,
+    name: str,
+    description: str = "",
+    manager: Any | None = None,
+    actor: Any = None,
+) -> Role:
     """Create a role and the Django group that holds its members and permissions."""
     if not key.strip():
         raise ApplicationError("required", "A role needs a key.", field="key")
@@ -43,29 +74,47 @@ def role_create(*, key: str, name: str, description: str = "", manager: Any | No
             "duplicate_key", f"The group {group_name!r} already exists.", field="key"
         )
     group = Group.objects.create(name=group_name)
-    return Role.objects.create(
+    role = Role.objects.create(
         key=key, name=name or key, description=description, group=group, manager=manager
     )
+    _audit_role("role.created", actor, role, after={"key": key, **_role_state(role)})
+    return role
 
 
 @transaction.atomic
-def role_member_add(*, role: Role, user: Any) -> None:
+def role_member_add(*, role: Role, user: Any, actor: Any = None) -> None:
+    """Make ``user`` a member of ``role`` (audited when they were not one already)."""
+    if user.groups.filter(pk=role.group_id).exists():
+        return
     user.groups.add(role.group)
+    _audit_role("role.member_added", actor, role, after={"member": user.get_username()})
 
 
 @transaction.atomic
-def role_member_remove(*, role: Role, user: Any) -> None:
+def role_member_remove(*, role: Role, user: Any, actor: Any = None) -> None:
+    """Take ``user`` out of ``role`` (audited when they were a member)."""
+    if not user.groups.filter(pk=role.group_id).exists():
+        return
     user.groups.remove(role.group)
+    _audit_role("role.member_removed", actor, role, before={"member": user.get_username()})
 
 
 @transaction.atomic
-def role_update(*, role: Role, name: str, description: str, manager: Any | None) -> Role:
+def role_update(
+    *, role: Role, name: str, description: str, manager: Any | None, actor: Any = None
+) -> Role:
     """Rename a role, change its description or its manager (who is told of escalations)."""
     if not name.strip():
         raise ApplicationError("required", "A role needs a name.", field="name")
+    stored = Role.objects.select_related("manager").get(pk=role.pk)
     role.name = name.strip()
     role.description = description
     role.manager = manager
+    before, after = _role_state(stored), _role_state(role)
+    if before != after:
+        # Recorded before the role row is written: routing updates role rows after taking the
+        # audit chain's lock, so taking that lock first keeps the two in one order.
+        _audit_role("role.updated", actor, role, before=before, after=after)
     role.save(update_fields=["name", "description", "manager"])
     return role
 
@@ -154,6 +203,9 @@ def task_create_for_item(
         claimed_at=now if assignee is not None else None,
         separation_from=other or "",
     )
+    _audit_task(
+        "task.offered", None, task, after={**_task_state(task), "role": role.key if role else None}
+    )
     _broadcast_task(task, "created", outbox)
     return task
 
@@ -175,9 +227,11 @@ def _broadcast_task(task: Task, change: str, outbox: effects.Outbox | None = Non
 
 
 def task_follow_engine(
-    *, task: Task, engine_status: str, outbox: effects.Outbox | None = None
+    *, task: Task, engine_status: str, actor: Any = None, outbox: effects.Outbox | None = None
 ) -> None:
-    """Mirror a change the engine made to an item (withheld, offered again, started)."""
+    """Mirror a change the engine made to an item (withheld, offered again, started); a start
+    is audited, the rest is the engine's bookkeeping."""
+    before = _task_state(task)
     if engine_status == "withheld" and task.status in (TaskStatus.OFFERED, TaskStatus.CLAIMED):
         task.status = TaskStatus.WAITING
     elif engine_status == "open" and task.status == TaskStatus.WAITING:
@@ -189,6 +243,8 @@ def task_follow_engine(
         return
     task.lock_version += 1
     task.save(update_fields=["status", "started_at", "lock_version"])
+    if task.status == TaskStatus.STARTED:
+        _audit_task("task.started", actor, task, before=before, after=_task_state(task))
     _broadcast_task(task, "status", outbox)
 
 
@@ -196,19 +252,27 @@ def task_mark_completed(
     *, task: Task, actor: Any, data: Mapping[str, Any], outbox: effects.Outbox | None = None
 ) -> None:
     TASK_TRANSITIONS.check(task.status, TaskStatus.COMPLETED)
+    before = _task_state(task)
     task.status = TaskStatus.COMPLETED
     task.completed_at = timezone.now()
     task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
     task.data = dict(data)
     task.lock_version += 1
     task.save(update_fields=["status", "completed_at", "completed_by", "data", "lock_version"])
+    _audit_task(
+        "task.completed", actor, task, before=before, after={**_task_state(task), "data": task.data}
+    )
     _broadcast_task(task, "completed", outbox)
 
 
-def task_mark_withdrawn(*, task: Task, outbox: effects.Outbox | None = None) -> None:
+def task_mark_withdrawn(
+    *, task: Task, actor: Any = None, outbox: effects.Outbox | None = None
+) -> None:
+    before = _task_state(task)
     task.status = TaskStatus.WITHDRAWN
     task.lock_version += 1
     task.save(update_fields=["status", "lock_version"])
+    _audit_task("task.withdrawn", actor, task, before=before, after=_task_state(task))
     _broadcast_task(task, "withdrawn", outbox)
 
 
@@ -249,10 +313,11 @@ def task_claim(*, actor: Any, task: Task) -> Task:
     if not is_candidate(task, actor):
         raise _refuse("not_a_candidate", "The task is not offered to you.", "assignee")
     _check_separation(task, actor)
+    before = _task_state(task)
     task.assignee = actor
     task.status = TaskStatus.CLAIMED
     task.claimed_at = timezone.now()
-    _record_task(task, actor, "claimed")
+    _record_task(task, actor, "claimed", before=before)
     return _save(task, ["assignee", "status", "claimed_at"], "claimed")
 
 
@@ -264,10 +329,11 @@ def task_unclaim(*, actor: Any, task: Task) -> Task:
         raise _refuse("not_yours", "Only the assignee or a manager can give the task back.")
     if task.status != TaskStatus.CLAIMED:
         raise _refuse("illegal_transition", f"A {task.status} task cannot be given back.", "status")
+    before = _task_state(task)
     task.assignee = None
     task.status = TaskStatus.OFFERED
     task.claimed_at = None
-    _record_task(task, actor, "unclaimed")
+    _record_task(task, actor, "unclaimed", before=before)
     return _save(task, ["assignee", "status", "claimed_at"], "unclaimed")
 
 
@@ -363,12 +429,20 @@ def task_reassign(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
             "not_a_candidate", "That user is not in the task's role.", field="user"
         )
     _check_separation(task, user)
+    before = _task_state(task)
     previous = task.assignee_id
     task.assignee = user
     task.claimed_at = timezone.now()
     if task.status == TaskStatus.OFFERED:
         task.status = TaskStatus.CLAIMED
-    _record_task(task, actor, "reassigned", {"from": previous, "to": user.pk, "reason": why})
+    _record_task(
+        task,
+        actor,
+        "reassigned",
+        {"from": previous, "to": user.pk, "reason": why},
+        before=before,
+        reason=why,
+    )
     if previous is not None:
         effects.broadcast_on_commit(
             f"user.{previous}", {"kind": "task", "change": "reassigned", "task": task.pk}
@@ -387,10 +461,13 @@ def task_delegate(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
     if user.pk == actor.pk:
         raise ApplicationError("invalid", "Delegate to someone else.", field="user")
     _check_separation(task, user)
+    before = _task_state(task)
     task.assignee = user
     task.delegated_by = actor
     task.claimed_at = timezone.now()
-    _record_task(task, actor, "delegated", {"to": user.pk, "reason": why})
+    _record_task(
+        task, actor, "delegated", {"to": user.pk, "reason": why}, before=before, reason=why
+    )
     effects.broadcast_on_commit(
         f"user.{actor.pk}", {"kind": "task", "change": "delegated", "task": task.pk}
     )
@@ -407,13 +484,21 @@ def task_escalate(*, actor: Any, task: Task, reason: Any) -> Task:
     manager = task.role.manager if task.role is not None else None
     if manager is None:
         raise _refuse("no_manager", "The task's role has no manager to escalate to.", "role")
+    before = _task_state(task)
     previous = task.assignee_id
     task.assignee = manager
     task.escalated_at = timezone.now()
     task.priority = min(100, task.priority + 25)
     if task.status == TaskStatus.OFFERED:
         task.status = TaskStatus.CLAIMED
-    _record_task(task, actor, "escalated", {"from": previous, "to": manager.pk, "reason": why})
+    _record_task(
+        task,
+        actor,
+        "escalated",
+        {"from": previous, "to": manager.pk, "reason": why},
+        before=before,
+        reason=why,
+    )
     return _save(task, ["assignee", "escalated_at", "priority", "status"], "escalated")
 
 
@@ -424,12 +509,30 @@ def task_comment(*, actor: Any, task: Task, text: Any) -> TaskComment:
     if len(text) > 10_000:
         raise ApplicationError("too_long", "Comments are at most 10,000 characters.", field="text")
     comment = TaskComment.objects.create(task=task, author=actor, text=text.strip())
-    _record_task(task, actor, "commented", {"comment": comment.pk})
+    _record_task(
+        task,
+        actor,
+        "commented",
+        {"comment": comment.pk},
+        before={},
+        after={"comment": comment.text},
+    )
     _broadcast_task(task, "commented")
     return comment
 
 
-def _record_task(task: Task, actor: Any, kind: str, detail: dict[str, Any] | None = None) -> None:
+def _record_task(
+    task: Task,
+    actor: Any,
+    kind: str,
+    detail: dict[str, Any] | None = None,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    """Add a task action to its instance's history and to the audit trail (``task.<kind>``,
+    ``before`` the task's state before the action, ``after`` by default its state now)."""
     from processes.models import InstanceEvent
 
     InstanceEvent.objects.create(
@@ -438,4 +541,41 @@ def _record_task(task: Task, actor: Any, kind: str, detail: dict[str, Any] | Non
         kind=f"task_{kind}",
         element_id=task.element_id,
         detail={"task": task.pk, **(detail or {})},
+    )
+    _audit_task(
+        f"task.{kind}",
+        actor,
+        task,
+        before=before,
+        after=_task_state(task) if after is None else after,
+        reason=reason,
+    )
+
+
+def _task_state(task: Task) -> dict[str, Any]:
+    """The fields of a task its audit events show before and after a change."""
+    assignee = task.assignee.get_username() if task.assignee is not None else None
+    return {"status": task.status, "assignee": assignee, "priority": task.priority}
+
+
+def _audit_task(
+    type: str,
+    actor: Any,
+    task: Task,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    audit.audit_record(
+        type=type,
+        actor=actor,
+        object_type="task",
+        object_id=task.pk,
+        instance_id=task.instance_id,
+        journey_id=task.instance.version.journey_id,
+        element_id=task.element_id,
+        before=before,
+        after=after,
+        reason=reason,
     )

@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("monitoring/", include("monitoring.urls")),
     path("api/", include("processes.api_urls")),
     path("api/", include("tasks.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -16,6 +16,7 @@ SERVICE_VARIABLES = (
     "REDIS_URL",
     "CELERY_BROKER_URL",
     "SECRET_KEY",
+    "AUDIT_SIGNING_KEY",
     "ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
     "ITINERA_PUREPYTHON",
@@ -27,6 +28,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "itinera.example.com",
+    "AUDIT_SIGNING_KEY": "4f1c0b7e9a2d86b35e0c71f4a9d2b6e8c3f05a1d7b9e24c6f8a0d3b5e7c9f1a2",
 }
 SHOW_SETTINGS = """
 import json, django
@@ -91,10 +93,12 @@ def test_production_profile_names_what_is_missing(tmp_path: Path) -> None:
     env = dict(PRODUCTION_ENV)
     del env["SECRET_KEY"]
     del env["REDIS_URL"]
+    del env["AUDIT_SIGNING_KEY"]
     result = run(["manage.py", "check"], env, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     assert "REDIS_URL" in result.stderr
+    assert "AUDIT_SIGNING_KEY" in result.stderr
 
 
 def test_deploy_check_flags_an_unsafe_setup(tmp_path: Path) -> None:

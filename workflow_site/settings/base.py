@@ -8,6 +8,7 @@ tasks run in-process and the periodic sweeper inside the server. ``DATABASE_URL`
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "monitoring.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -211,6 +213,34 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+
+# --- Audit trail ----------------------------------------------------------------------------
+def _install_audit_key(path: Path) -> str:
+    """The embedded default's audit signing key: made once per install, kept in ``var/``."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+# Signs the audit chain's checkpoints: never SECRET_KEY (the production profile requires it).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or _install_audit_key(
+    Path(env_str("ITINERA_AUDIT_KEY_FILE", str(BASE_DIR / "var" / "audit-signing-key")))
+)
+# The sweeper signs the chain's head after this many events, or this long after the last one.
+AUDIT_CHECKPOINT_EVERY = env_int("ITINERA_AUDIT_CHECKPOINT_EVERY", 500)
+AUDIT_CHECKPOINT_SECONDS = env_int("ITINERA_AUDIT_CHECKPOINT_SECONDS", 600)
+# Behind a proxy, the request header (as in request.META) whose last address is the client's.
+AUDIT_CLIENT_IP_HEADER = env_str("ITINERA_CLIENT_IP_HEADER")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

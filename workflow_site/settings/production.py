@@ -20,6 +20,7 @@ _missing = [
     name
     for name, value in (
         ("SECRET_KEY", env_str("SECRET_KEY")),
+        ("AUDIT_SIGNING_KEY", env_str("AUDIT_SIGNING_KEY")),
         ("DATABASE_URL", DATABASE_URL),
         ("REDIS_URL", REDIS_URL),
         ("CELERY_BROKER_URL or REDIS_URL", CELERY_BROKER_URL),
@@ -38,6 +39,7 @@ if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)  # noqa: F405
 SWEEPER_IN_PROCESS = False
