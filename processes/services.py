@@ -726,21 +726,12 @@ def instance_start(
 
 
 def _operator_check(actor: Any, instance: ProcessInstance) -> None:
-    journey = instance.version.journey
-    if not (
-        getattr(actor, "is_superuser", False)
-        or permissions.can(actor, permissions.DESIGN, journey)
-        or permissions.can(actor, "processes.change_processinstance", journey)
-        or actor.has_perm("processes.change_processinstance")
-        or _manages(actor, instance)
-    ):
+    from processes.selectors import may_operate
+
+    if not may_operate(actor=actor, instance=instance):
         raise ApplicationError(
             "permission_denied", "Only managers and operators may do this.", field="instance"
         )
-
-
-def _manages(actor: Any, instance: ProcessInstance) -> bool:
-    return Task.objects.filter(instance=instance, role__manager=actor).exists()
 
 
 def _set_status(instance: ProcessInstance, target: str, *, actor: Any, reason: str = "") -> None:
