@@ -31,11 +31,11 @@ from tasks.api import TaskSummarySerializer
 from workflow_site.api import (
     PAGING_PARAMETERS,
     ApiView,
-    Paging,
     ReasonSerializer,
     UserSerializer,
     errors,
     paged,
+    paged_response,
 )
 from workflow_site.errors import ApplicationError
 
@@ -181,9 +181,7 @@ class JourneyListApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         journeys = selectors.journeys_visible_to(user=request.user)
-        paginator = Paging()
-        page = paginator.paginate_queryset(journeys, request, view=self)
-        return paginator.get_paginated_response(JourneyOutputSerializer(page, many=True).data)
+        return paged_response(request, self, journeys, JourneyOutputSerializer)
 
     @extend_schema(
         summary="Create a journey with its first draft",
@@ -234,9 +232,7 @@ class JourneyVersionListApi(ApiView):
     def get(self, request: Request, journey_id: int) -> Response:
         journey = access_journey(user=request.user, journey_id=journey_id)
         versions = selectors.journey_versions(journey=journey)
-        paginator = Paging()
-        page = paginator.paginate_queryset(versions, request, view=self)
-        return paginator.get_paginated_response(VersionSerializer(page, many=True).data)
+        return paged_response(request, self, versions, VersionSerializer)
 
 
 class JourneyVersionRetireApi(ApiView):
@@ -488,9 +484,7 @@ class InstanceListApi(ApiView):
         query = InstanceListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         instances = selectors.instance_list(user=request.user, **query.validated_data)
-        paginator = Paging()
-        page = paginator.paginate_queryset(instances, request, view=self)
-        return paginator.get_paginated_response(InstanceItemSerializer(page, many=True).data)
+        return paged_response(request, self, instances, InstanceItemSerializer)
 
 
 class InstanceDetailApi(ApiView):
@@ -578,9 +572,7 @@ class InstanceHistoryApi(ApiView):
     def get(self, request: Request, instance_id: int) -> Response:
         instance = access_instance(user=request.user, instance_id=instance_id)
         events = selectors.instance_history(instance=instance)
-        paginator = Paging()
-        page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+        return paged_response(request, self, events, EventSerializer)
 
 
 class InstanceVisualizeApi(ApiView):

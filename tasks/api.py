@@ -20,11 +20,11 @@ from tasks.models import Task
 from workflow_site.api import (
     PAGING_PARAMETERS,
     ApiView,
-    Paging,
     ReasonSerializer,
     UserSerializer,
     errors,
     paged,
+    paged_response,
 )
 
 MAX_ID = 2**63 - 1
@@ -156,9 +156,7 @@ class TaskInboxApi(ApiView):
         query.is_valid(raise_exception=True)
         options = dict(query.validated_data)
         tasks = selectors.inbox(user=request.user, text=options.pop("q", None), **options)
-        paginator = Paging()
-        page = paginator.paginate_queryset(tasks, request, view=self)
-        return paginator.get_paginated_response(InboxItemSerializer(page, many=True).data)
+        return paged_response(request, self, tasks, InboxItemSerializer)
 
 
 class TaskStatsApi(ApiView):

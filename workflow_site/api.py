@@ -19,6 +19,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
@@ -108,6 +109,15 @@ class Paging(LimitOffsetPagination):
 
     default_limit = api_settings.PAGE_SIZE
     max_limit = 200
+
+
+def paged_response(
+    request: Any, view: Any, rows: Any, serializer: type[serializers.Serializer[Any]]
+) -> Response:
+    """One page of ``rows`` (a queryset), serialized: ``{count, next, previous, results}``."""
+    paginator = Paging()
+    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 PAGING_PARAMETERS = [
