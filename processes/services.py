@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
 from monitoring import services as audit
-from processes import permissions
+from processes import permissions, selectors
 from processes.bpmn.importer import import_definitions
 from processes.bpmn.xml import BpmnSyntaxError, ProcessSummary, parse_definitions, process_summaries
 from processes.engine.core import (
@@ -694,7 +694,7 @@ def instance_start(
     _check_permission(actor, permissions.START, journey)
     if data is not None and not isinstance(data, dict):
         raise ApplicationError("invalid", "Start data must be an object.", field="data")
-    version = journey.versions.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
+    version = selectors.journey_version_latest_published(journey=journey)
     if version is None:
         raise ApplicationError(
             "not_published", "The journey has no published version to start.", field="journey"
@@ -726,9 +726,7 @@ def instance_start(
 
 
 def _operator_check(actor: Any, instance: ProcessInstance) -> None:
-    from processes.selectors import may_operate
-
-    if not may_operate(actor=actor, instance=instance):
+    if not selectors.may_operate(actor=actor, instance=instance):
         raise ApplicationError(
             "permission_denied", "Only managers and operators may do this.", field="instance"
         )

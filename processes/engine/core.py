@@ -1737,9 +1737,12 @@ def snapshot(engine: Engine, state: CaseState) -> dict[str, Any]:
 
 
 __all__ = [
-    "A_RECEIVE",
+    "Effect",
     "Engine",
     "Incident",
     "Rejected",
+    "armed_timers",
     "snapshot",
+    "waiting_jobs",
+    "work_items",
 ]
