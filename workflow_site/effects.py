@@ -22,22 +22,11 @@ def on_commit(effect: Callable[[], object], *, using: str | None = None) -> None
     transaction.on_commit(effect, using=using, robust=True)
 
 
-def broadcast(group: str, event: Mapping[str, Any]) -> None:
-    """Send ``event`` to every socket subscribed to ``group``, now."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    async_to_sync(layer.group_send)(group, {"type": "live.event", "event": dict(event)})
-
-
 def broadcast_on_commit(group: str, event: Mapping[str, Any]) -> None:
     """Send ``event`` to ``group`` once the current transaction has committed."""
-    payload = dict(event)
-
-    def send_broadcast() -> None:
-        broadcast(group, payload)
-
-    on_commit(send_broadcast)
+    outbox = Outbox()
+    outbox.broadcast(group, event)
+    outbox.send_on_commit()
 
 
 def enqueue_on_commit(job: Any, /, *args: Any, **kwargs: Any) -> None:
