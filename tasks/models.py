@@ -160,3 +160,23 @@ class TaskComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class SavedFilter(models.Model):
+    """A named inbox filter a user keeps: the inbox query string, replayed when chosen."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True, help_text="The inbox query string.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
