@@ -3,6 +3,7 @@ offered tasks, and the instances they subscribe to (if they may see them)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -29,11 +30,29 @@ def instance_group(instance_id: int) -> str:
     return f"instance.{instance_id}"
 
 
+def presence_group(task_id: int) -> str:
+    """The sockets that have one task's page open."""
+    return f"presence.task.{task_id}"
+
+
 @database_sync_to_async
 def _role_ids(user: Any) -> list[int]:
     from tasks.selectors import roles_of
 
     return list(roles_of(user=user).values_list("pk", flat=True))
+
+
+@database_sync_to_async
+def _may_see_task(user: Any, task_id: int, where: context.RequestContext) -> bool:
+    """Whether ``user`` may see the task; asking for one they may not see is audited."""
+    from tasks.access import access_task
+
+    with context.bound(where):
+        try:
+            access_task(user=user, task_id=task_id)
+        except Http404:
+            return False
+    return True
 
 
 @database_sync_to_async
@@ -75,8 +94,84 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "hello", "user": user.get_username()})
 
     async def disconnect(self, code: int) -> None:
+        await self.leave_presence()
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    def _presence(self, kind: str) -> dict[str, Any]:
+        user = self.scope["user"]
+        return {
+            "type": kind,
+            "task": self.present_at,
+            "user": user.pk,
+            "name": user.get_full_name() or user.get_username(),
+            "channel": self.channel_name,
+        }
+
+    async def announce_presence(self, task_id: Any) -> None:
+        """Say that this socket's user has the task open, and learn who else has it open.
+
+        Each socket shows one task at a time: announcing another one leaves the previous one.
+        """
+        if isinstance(task_id, bool) or not isinstance(task_id, int):
+            await self.send_json({"type": "error", "code": "invalid", "field": "task"})
+            return
+        if not await _may_see_task(self.scope["user"], task_id, _socket_context(self.scope)):
+            await self.send_json({"type": "error", "code": "not_found", "field": "task"})
+            return
+        if getattr(self, "present_at", None) != task_id:
+            await self.leave_presence()
+            self.present_at: int | None = task_id
+            await self.channel_layer.group_add(presence_group(task_id), self.channel_name)
+        await self.channel_layer.group_send(
+            presence_group(task_id), self._presence("presence.here")
+        )
+        await self.send_json({"type": "present", "task": task_id})
+
+    async def leave_presence(self) -> None:
+        task_id = getattr(self, "present_at", None)
+        if task_id is None:
+            return
+        await self.channel_layer.group_send(
+            presence_group(task_id), self._presence("presence.left")
+        )
+        await self.channel_layer.group_discard(presence_group(task_id), self.channel_name)
+        self.present_at = None
+
+    def _someone_else(self, message: dict[str, Any]) -> bool:
+        return (
+            message["channel"] != self.channel_name
+            and message["user"] != self.scope["user"].pk
+            and message["task"] == getattr(self, "present_at", None)
+        )
+
+    async def _tell_presence(self, message: dict[str, Any], state: str) -> None:
+        await self.send_json(
+            {
+                "type": "presence",
+                "task": message["task"],
+                "user": message["user"],
+                "name": message["name"],
+                # One user may have the task open in several tabs: each socket is told apart.
+                "socket": hashlib.blake2s(message["channel"].encode(), digest_size=6).hexdigest(),
+                "state": state,
+            }
+        )
+
+    async def presence_here(self, message: dict[str, Any]) -> None:
+        """Someone opened the task: show them, and tell them this socket is here too."""
+        if not self._someone_else(message):
+            return
+        await self._tell_presence(message, "here")
+        await self.channel_layer.send(message["channel"], self._presence("presence.ack"))
+
+    async def presence_ack(self, message: dict[str, Any]) -> None:
+        if self._someone_else(message):
+            await self._tell_presence(message, "here")
+
+    async def presence_left(self, message: dict[str, Any]) -> None:
+        if self._someone_else(message):
+            await self._tell_presence(message, "left")
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -84,6 +179,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
         elif kind == "subscribe":
             await self.subscribe_instance(content.get("instance"))
+        elif kind == "presence":
+            await self.announce_presence(content.get("task"))
         else:
             await self.send_json({"type": "error", "code": "unknown_message"})
 

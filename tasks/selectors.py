@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from processes.models import InstanceStatus
-from tasks.models import OPEN_TASK_STATUSES, Role, Task, TaskComment, TaskStatus
+from tasks.models import OPEN_TASK_STATUSES, Role, SavedFilter, Task, TaskComment, TaskStatus
 
 
 def roles_of(*, user: Any) -> QuerySet[Role]:
@@ -56,6 +58,7 @@ def inbox(
     journey: str | None = None,
     priority_min: int | None = None,
     text: str | None = None,
+    due: str | None = None,
     sort: str = "priority",
 ) -> QuerySet[Task]:
     """The tasks of one inbox tab: ``mine`` (assigned, open), ``offered`` (claimable), ``done``."""
@@ -76,6 +79,8 @@ def inbox(
         tasks = tasks.filter(instance__version__journey__key=journey)
     if priority_min is not None:
         tasks = tasks.filter(priority__gte=priority_min)
+    if due:
+        tasks = _due_within(tasks, due)
     if text:
         tasks = tasks.filter(
             Q(name__icontains=text)
@@ -83,6 +88,43 @@ def inbox(
             | Q(instance__data__icontains=text)
         )
     return tasks.order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["priority"]))
+
+
+#: The inbox's due-date filter: overdue, due today (local time), due within seven days, no due date.
+DUE_FILTERS = (
+    ("overdue", "Overdue"),
+    ("today", "Due today"),
+    ("week", "Due within 7 days"),
+    ("none", "No due date"),
+)
+
+
+def _due_within(tasks: QuerySet[Task], due: str) -> QuerySet[Task]:
+    now = timezone.now()
+    if due == "overdue":
+        return tasks.filter(due_at__lt=now)
+    if due == "today":
+        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return tasks.filter(due_at__gte=now, due_at__lt=midnight + timedelta(days=1))
+    if due == "week":
+        return tasks.filter(due_at__gte=now, due_at__lt=now + timedelta(days=7))
+    if due == "none":
+        return tasks.filter(due_at__isnull=True)
+    return tasks
+
+
+def candidates_for(*, task: Task, exclude: Any = None) -> QuerySet[Any]:
+    """The active users the task may be given to: members of its role (everyone, without one)."""
+    users = get_user_model().objects.filter(is_active=True)
+    if task.role_id is not None:
+        users = users.filter(groups__role=task.role_id)
+    if exclude is not None:
+        users = users.exclude(pk=exclude)
+    return users.order_by("first_name", "username")
+
+
+def saved_filters(*, user: Any) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user)
 
 
 def task_stats(*, user: Any) -> dict[str, int]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from monitoring import services as audit
@@ -19,6 +20,7 @@ from tasks.models import (
     OPEN_TASK_STATUSES,
     TASK_TRANSITIONS,
     Role,
+    SavedFilter,
     Task,
     TaskComment,
     TaskStatus,
@@ -26,7 +28,7 @@ from tasks.models import (
 from tasks.routing import choose_assignee
 from tasks.selectors import has_completed, is_candidate, is_manager
 from workflow_site import effects
-from workflow_site.errors import ApplicationError, ConflictError
+from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
 
 def _audit_role(
@@ -579,3 +581,52 @@ def _audit_task(
         after=after,
         reason=reason,
     )
+
+
+#: The inbox query parameters a saved filter keeps (paging is not part of a filter).
+SAVED_FILTER_KEYS = ("scope", "journey", "priority_min", "due", "q", "sort")
+MAX_SAVED_FILTERS = 30
+
+
+def saved_filter_query(query: Any) -> str:
+    """The canonical query string of a saved filter: known keys only, empty values dropped."""
+    if not isinstance(query, str) or len(query) > 1000:
+        raise ApplicationError("invalid", "The filter is not a valid inbox query.", field="query")
+    given = QueryDict(query.lstrip("?"))
+    kept = QueryDict(mutable=True)
+    for key in SAVED_FILTER_KEYS:
+        value = given.get(key, "")
+        if value:
+            kept[key] = value
+    return kept.urlencode()
+
+
+@transaction.atomic
+def saved_filter_save(*, user: Any, name: Any, query: Any) -> SavedFilter:
+    """Keep the inbox filter ``query`` under ``name`` for ``user``; the same name replaces it."""
+    label = name.strip() if isinstance(name, str) else ""
+    if not label:
+        raise ApplicationError("required", "Give the filter a name.", field="name")
+    if len(label) > 80:
+        raise ApplicationError("too_long", "Keep the name under 80 characters.", field="name")
+    kept = saved_filter_query(query)
+    existing = SavedFilter.objects.select_for_update().filter(user=user, name=label).first()
+    if existing is not None:
+        existing.query = kept
+        existing.save(update_fields=["query"])
+        return existing
+    if SavedFilter.objects.filter(user=user).count() >= MAX_SAVED_FILTERS:
+        raise ApplicationError(
+            "too_many_filters",
+            f"You can keep at most {MAX_SAVED_FILTERS} filters; delete one first.",
+            field="name",
+        )
+    return SavedFilter.objects.create(user=user, name=label, query=kept)
+
+
+@transaction.atomic
+def saved_filter_delete(*, user: Any, saved_filter_id: int) -> None:
+    """Forget one of ``user``'s saved filters (another user's is not found)."""
+    deleted, _ = SavedFilter.objects.filter(user=user, pk=saved_filter_id).delete()
+    if not deleted:
+        raise NotFoundError("not_found", "No such saved filter.", field="filter")

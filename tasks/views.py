@@ -33,6 +33,7 @@ class InboxFilter(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES, required=False)
     journey = forms.SlugField(max_length=100, required=False)
     priority_min = forms.IntegerField(min_value=0, max_value=100, required=False)
+    due = forms.ChoiceField(choices=selectors.DUE_FILTERS, required=False)
     q = forms.CharField(max_length=200, required=False, label="Search")
     sort = forms.ChoiceField(choices=SORTS, required=False)
     page = forms.IntegerField(min_value=1, required=False)
@@ -50,6 +51,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         journey=filters.get("journey") or None,
         priority_min=filters.get("priority_min"),
         text=filters.get("q") or None,
+        due=filters.get("due") or None,
         sort=filters.get("sort") or "priority",
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(filters.get("page") or 1)
@@ -59,7 +61,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "scopes": SCOPES,
         "page": page,
         "stats": selectors.task_stats(user=request.user),
-        "querystring": request.GET.urlencode(),
+        "filter_query": services.saved_filter_query(request.GET.urlencode()),
+        "saved_filters": selectors.saved_filters(user=request.user),
         "now": timezone.now(),
     }
     template = (
@@ -95,6 +98,32 @@ def inbox_claim(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    """Keep the current inbox filter under a name; back to the inbox showing it."""
+    try:
+        saved = services.saved_filter_save(
+            user=request.user, name=request.POST.get("name"), query=request.POST.get("query", "")
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(f"{reverse('inbox')}?{request.POST.get('query', '')[:1000]}")
+    messages.success(request, f"Saved the filter “{saved.name}”.")
+    return redirect(f"{reverse('inbox')}?{saved.query}")
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
+    try:
+        services.saved_filter_delete(user=request.user, saved_filter_id=filter_id)
+    except ApplicationError as error:
+        raise Http404(error.message) from error
+    messages.success(request, "Deleted the saved filter.")
+    return redirect("inbox")
+
+
+@login_required
 def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     task = access_task(user=request.user, task_id=task_id)
     return _render_task(request, task)
@@ -108,12 +137,16 @@ def _render_task(
     values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    actions = selectors.task_actions(task=task, user=request.user)
     context = {
         "task": task,
-        "actions": selectors.task_actions(task=task, user=request.user),
+        "actions": actions,
         "fields": _form_fields(task.form_schema, values or dict(task.instance.data), errors or {}),
         "errors": errors or {},
         "comments": selectors.task_comments(task=task),
+        "candidates": selectors.candidates_for(task=task, exclude=task.assignee_id)
+        if {"reassign", "delegate"} & set(actions)
+        else [],
         "history": task.instance.events.select_related("actor").order_by("-at", "-id")[:50],
         "case_data": sorted(task.instance.data.items()),
     }
@@ -148,6 +181,11 @@ def _form_fields(
     return fields
 
 
+def _as_id(raw: str) -> int | str:
+    """A form's user id as the services expect it; anything else is refused there."""
+    return int(raw) if raw.isdigit() and len(raw) < 19 else raw
+
+
 ACTIONS = {
     "claim": services.task_claim,
     "unclaim": services.task_unclaim,
@@ -167,6 +205,16 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
                 ACTIONS[action](actor=request.user, task=task)
             elif action == "complete":
                 services.task_complete(actor=request.user, task=task, data=submitted)
+            elif action in ("reassign", "delegate"):
+                handover = (
+                    services.task_reassign if action == "reassign" else services.task_delegate
+                )
+                handover(
+                    actor=request.user,
+                    task=task,
+                    user_id=_as_id(request.POST.get("user", "")),
+                    reason=submitted.get("reason"),
+                )
             elif action == "escalate":
                 services.task_escalate(
                     actor=request.user, task=task, reason=submitted.get("reason")
@@ -190,4 +238,9 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
     if action == "complete":
         messages.success(request, f"{task.name} is done.")
         return redirect("inbox")
+    if action in ("reassign", "delegate"):
+        task.refresh_from_db(fields=["assignee"])
+        messages.success(request, f"{task.name} is now with {task.assignee}.")
+        if not selectors.tasks_visible_to(user=request.user).filter(pk=task.pk).exists():
+            return redirect("inbox")
     return redirect("task-page", task_id=task_id)

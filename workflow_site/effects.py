@@ -6,7 +6,9 @@ never reaches a worker or a browser.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,6 +40,14 @@ def enqueue_on_commit(job: Any, /, *args: Any, **kwargs: Any) -> None:
     on_commit(enqueue_job)
 
 
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class Outbox:
     """Broadcasts gathered during one transaction and sent together once it commits.
 
@@ -67,6 +77,13 @@ class Outbox:
                 for group, event in messages:
                     await layer.group_send(group, {"type": "live.event", "event": event})
 
-            async_to_sync(deliver)()
+            if _loop_running_here():
+                # Sync code called from a thread that runs an event loop (a notebook, a test
+                # driving a browser): deliver from a helper thread instead of failing.
+                sender = threading.Thread(target=async_to_sync(deliver), daemon=True)
+                sender.start()
+                sender.join(timeout=10)
+            else:
+                async_to_sync(deliver)()
 
         on_commit(send_all)

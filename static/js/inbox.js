@@ -37,6 +37,17 @@
 
   document.body.addEventListener("htmx:afterSwap", () => { selected = -1; });
 
+  // Saving a filter keeps what the filter form shows now (it changes without a reload).
+  const saveForm = document.getElementById("save-filter");
+  const filterForm = document.getElementById("inbox-filter");
+  if (saveForm && filterForm) {
+    saveForm.addEventListener("submit", () => {
+      const query = new URLSearchParams(new FormData(filterForm));
+      for (const [key, value] of Array.from(query.entries())) if (!value) query.delete(key);
+      document.getElementById("save-filter-query").value = query.toString();
+    });
+  }
+
   const status = document.getElementById("live-status");
   function connect(delay) {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";

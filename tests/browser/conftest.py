@@ -8,13 +8,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 
 CHROMIUM = os.environ.get("ITINERA_CHROMIUM", "/usr/bin/chromium")
+#: Screenshots and server logs of the browser tests (kept after the run, ignored by git).
+ARTIFACTS = Path(os.environ.get("ITINERA_TEST_ARTIFACTS", "var/test-artifacts")).resolve()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -77,14 +80,48 @@ def page(chromium: Any) -> Iterator[Any]:
         lambda response: (
             problems.append(f"HTTP {response.status} {response.url}")
             if response.status >= 500 or (response.status == 404 and "/static/" in response.url)
+            else problems.append(PAGE_NOT_FOUND)
+            if response.status == 404 and response.request.is_navigation_request()
             else None
         ),
     )
     page.set_default_timeout(10_000)
     yield page
-    seen = list(problems)  # what happened during the test, not while servers shut down
+    seen = _without_pages_not_found(problems)  # during the test, not while servers shut down
     context.close()
     assert seen == [], seen
+
+
+PAGE_NOT_FOUND = "a page the test asked for answered 404"
+CONSOLE_NOT_FOUND = (
+    "console error: Failed to load resource: the server responded with a status of 404"
+)
+
+
+def _without_pages_not_found(problems: list[str]) -> list[str]:
+    """A test may open a page it must not see: Chromium logs that 404 too, which is no fault."""
+    seen, pages = [], problems.count(PAGE_NOT_FOUND)
+    for problem in problems:
+        if problem == PAGE_NOT_FOUND:
+            continue
+        if pages and problem.startswith(CONSOLE_NOT_FOUND):
+            pages -= 1
+            continue
+        seen.append(problem)
+    return seen
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    """Save a full-page screenshot as a test artifact: ``screenshot(page, "inbox")``."""
+
+    def take(page: Any, name: str) -> Path:
+        target = ARTIFACTS / "screenshots" / f"{name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target), full_page=True)
+        return target
+
+    return take
 
 
 def _free_port() -> int:
@@ -110,6 +147,10 @@ def daphne_server(transactional_db: Any) -> Iterator[str]:
         url = os.environ["DATABASE_URL"]
         env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + str(database["NAME"])
     port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "daphne.log").open("a")
+    log.write(f"--- daphne on port {port}\n")
+    log.flush()
     server = subprocess.Popen(  # noqa: S603 - our own server, started from this interpreter
         [
             sys.executable,
@@ -123,7 +164,7 @@ def daphne_server(transactional_db: Any) -> Iterator[str]:
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -131,9 +172,7 @@ def daphne_server(transactional_db: Any) -> Iterator[str]:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 break
         if server.poll() is not None:
-            raise RuntimeError(
-                f"daphne exited: {server.stderr.read().decode() if server.stderr else ''}"
-            )
+            raise RuntimeError(f"daphne exited; see {ARTIFACTS / 'daphne.log'}")
         time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -143,3 +182,4 @@ def daphne_server(transactional_db: Any) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
