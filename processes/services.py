@@ -43,7 +43,7 @@ from processes.models import (
 )
 from processes.runtime import engine_for
 from tasks.models import LIVE_TASK_STATUSES, Role, Task
-from workflow_site import effects
+from workflow_site import effects, telemetry
 from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
 JOURNEY_PERMISSIONS = {
@@ -625,6 +625,7 @@ def _locked_instance(instance_id: int) -> ProcessInstance:
     )
 
 
+@telemetry.traced("process.advance")
 def _apply(
     *,
     instance_id: int,
@@ -636,6 +637,7 @@ def _apply(
     completion: dict[str, Any] | None = None,
 ) -> ProcessInstance:
     """Fire one engine event on a running instance. Caller: inside ``transaction.atomic``."""
+    telemetry.annotate(instance_id=instance_id, event_kind=kind, element_id=element_id or None)
     instance = _locked_instance(instance_id)
     if instance.status == InstanceStatus.SUSPENDED:
         raise ConflictError(
@@ -662,6 +664,7 @@ def _apply(
         after={"event": {"kind": kind, **(detail or {})}, "data": state.data},
     )
     _store(instance, engine, state, fired, actor=actor, completion=completion, before=before)
+    telemetry.annotate(instance_status=instance.status)
     return instance
 
 
@@ -681,6 +684,7 @@ def instance_task_event(
     )
 
 
+@telemetry.traced("process.start")
 @transaction.atomic
 def instance_start(
     *,
@@ -722,6 +726,7 @@ def instance_start(
         },
     )
     _store(instance, engine, state, fired, actor=actor, before=([], set()))
+    telemetry.process_started(journey.key, version.number, instance.pk)
     return instance
 
 

@@ -27,7 +27,7 @@ from tasks.models import (
 )
 from tasks.routing import choose_assignee
 from tasks.selectors import has_completed, is_candidate, is_manager
-from workflow_site import effects
+from workflow_site import effects, telemetry
 from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
 
@@ -374,6 +374,7 @@ def task_start(*, actor: Any, task: Task) -> Task:
     return task
 
 
+@telemetry.traced("task.complete")
 @transaction.atomic
 def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
     """Complete the task with the data of its form (validated against the form schema)."""
@@ -389,6 +390,7 @@ def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
         event={"complete": task.element_id, "item": task.activity, "data": cleaned},
         completion=cleaned,
     )
+    telemetry.task_completed(task)
     task.refresh_from_db()
     return task
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from workflow_site.telemetry import current_trace_id
 
 logger = logging.getLogger("itinera.errors")
 
@@ -130,7 +131,7 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
             },
             http_status,
         )
-    trace_id = uuid.uuid4().hex
+    trace_id = current_trace_id()
     logger.exception("Unexpected error in an API view (trace %s)", trace_id)
     return _error_response(
         {

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from workflow_site.api import api_not_found
+from workflow_site.telemetry.views import metrics
 from workflow_site.views import api_docs
 
 urlpatterns = [
@@ -23,4 +24,7 @@ urlpatterns = [
     # Anything else under /api/ is the API's JSON 404, not the HTML page.
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("metrics", metrics, name="metrics"),
 ]
+
+handler500 = "workflow_site.telemetry.views.server_error"

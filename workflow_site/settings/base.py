@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "monitoring.middleware.AuditContextMiddleware",
+    "workflow_site.telemetry.middleware.TraceIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,6 +165,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Workers log through LOGGING below, so their lines carry the trace id too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The sweeper fires due timers and SLA checks. With a broker, Celery beat runs it; without one,
 # a thread in the server process does (see monitoring.sweeper).
@@ -242,6 +245,12 @@ AUDIT_CHECKPOINT_SECONDS = env_int("ITINERA_AUDIT_CHECKPOINT_SECONDS", 600)
 # Behind a proxy, the request header (as in request.META) whose last address is the client's.
 AUDIT_CLIENT_IP_HEADER = env_str("ITINERA_CLIENT_IP_HEADER")
 
+# --- Telemetry ------------------------------------------------------------------------------
+# OpenTelemetry is configured by the standard OTEL_* variables (workflow_site.telemetry.providers).
+# With OTEL_METRICS_EXPORTER=prometheus, /metrics answers a scraper sending this bearer token
+# (and signed-in staff); without a token only staff may read it.
+METRICS_BEARER_TOKEN = env_str("ITINERA_METRICS_TOKEN")
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -269,8 +278,14 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line names its trace id (the OpenTelemetry one, or the request id when tracing is off).
+    "filters": {"trace_id": {"()": "workflow_site.telemetry.logs.TraceIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(trace_id)s]: %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["trace_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
