@@ -10,3 +10,7 @@ class MonitoringConfig(AppConfig):
         from monitoring.sweeper import register_sweep
 
         register_sweep("audit-checkpoint")(audit_checkpoint_due)
+        from monitoring import sla
+
+        register_sweep("sla")(sla.sla_checks_claim_due)
+        register_sweep("dashboard")(sla.dashboard_tick)

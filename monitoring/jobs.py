@@ -9,3 +9,11 @@ from monitoring import sweeper
 def sweep() -> dict[str, int | None]:
     """Beat's periodic entry point: run every registered sweep once."""
     return sweeper.sweep()
+
+
+@shared_task(name="monitoring.jobs.sla_escalate", ignore_result=True, acks_late=True)
+def sla_escalate(kind: str, object_id: int) -> bool:
+    """Escalate one SLA whose deadline passed (claimed by the sweep); safe to run again."""
+    from monitoring.sla import escalation_run
+
+    return escalation_run(kind=kind, object_id=object_id)

@@ -43,6 +43,8 @@ AUDIT_EVENT_TYPES = {
     "task.commented": "a task was commented on",
     "task.withdrawn": "a task was withdrawn (its instance ended or moved on)",
     "incident.raised": "a service task or the engine raised an incident",
+    "instance.escalated": "a journey's SLA deadline passed and was escalated",
+    "calendar.saved": "a business calendar's hours or holidays were saved",
     "incident.retried": "an operator retried an incident",
     "auth.login": "someone signed in",
     "auth.logout": "someone signed out",
@@ -181,3 +183,14 @@ class JourneyRetention(models.Model):
     def __str__(self) -> str:
         days = f"{self.retention_days} days" if self.retention_days else "kept for ever"
         return f"{self.journey}: {days}{' (legal hold)' if self.legal_hold else ''}"
+
+
+# SLAs, business calendars and escalations (defined beside the audit trail, registered here).
+from monitoring.sla_models import (  # noqa: E402, F401
+    BusinessCalendar,
+    Holiday,
+    JourneyCalendar,
+    RoleCalendar,
+    SlaEscalation,
+    WorkingPeriod,
+)

@@ -151,10 +151,24 @@ class ProcessInstance(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
+    #: The journey SLA (``itn:sla`` on the process), kept like a task's (``monitoring.sla``).
+    sla_deadline = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_seconds = models.FloatField(null=True, blank=True)
+    sla = models.JSONField(default=dict, blank=True)
+    sla_claimed_at = models.DateTimeField(null=True, blank=True)
+    sla_escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["status", "started_at"])]
+        indexes = [
+            models.Index(fields=["status", "started_at"]),
+            models.Index(
+                fields=["sla_deadline"],
+                condition=models.Q(sla_deadline__isnull=False, sla_escalated_at__isnull=True),
+                name="instance_sla_due",
+            ),
+        ]
         permissions = [
             ("send_message", "Can send messages and signals to running instances"),
         ]

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
 from monitoring import services as audit
+from monitoring import sla
 from processes import permissions, selectors
 from processes.bpmn.importer import import_definitions
 from processes.bpmn.xml import BpmnSyntaxError, ProcessSummary, parse_definitions, process_summaries
@@ -202,7 +203,7 @@ def check_executable(*, bpmn_xml: str) -> None:
     """Refuse a process the engine cannot run, listing every error finding by element."""
     check_bpmn(bpmn_xml=bpmn_xml)
     definitions = import_definitions(bpmn_xml)
-    findings = validate(definitions) + _form_findings(definitions)
+    findings = validate(definitions) + _form_findings(definitions) + sla.sla_findings(definitions)
     errors = [finding for finding in findings if finding.severity == "error"]
     if errors:
         first = errors[0]
@@ -506,6 +507,9 @@ def _store(
         _sync_timers(instance, state)
     if before is None or before[1] != waits:
         _sync_waits(instance, engine, state)
+        sla.instance_waits_changed(
+            instance=instance, engine=engine, before=before[1] if before else (), after=waits
+        )
     for effect in fired:
         if effect[0] == "job":
             _, activity, element_id, topic = effect
@@ -532,6 +536,7 @@ def _store(
                 after={"kind": "engine", "message": message},
             )
     _notify_instance(instance, "advanced", outbox)
+    sla.dashboard_touch(outbox)
     outbox.send_on_commit()
 
 
@@ -711,6 +716,7 @@ def instance_start(
         correlation_key=correlation_key[:200],
         started_by=actor if getattr(actor, "is_authenticated", False) else None,
         status=InstanceStatus.RUNNING,
+        **sla.instance_sla_fields(engine=engine, journey_id=journey.pk, now=timezone.now()),
     )
     _record(
         instance,

@@ -125,12 +125,30 @@ class Task(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     #: Separation of duties (itn:notSameAs): who completed this element may not do this task.
     separation_from = models.CharField(max_length=200, blank=True)
+    #: The SLA (``monitoring.sla``): set when the row is made from an element with ``itn:sla``.
+    #: The deadline and warning moment in business time (empty while the clock is paused), the
+    #: target in working seconds, and the rest of the clock's state.
+    sla_deadline = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_seconds = models.FloatField(null=True, blank=True)
+    sla = models.JSONField(default=dict, blank=True)
+    #: Estimated probability of missing the deadline (refreshed by the sweeper).
+    sla_risk = models.FloatField(null=True, blank=True)
+    #: A sweeper claimed the due SLA check; the escalation was carried out.
+    sla_claimed_at = models.DateTimeField(null=True, blank=True)
+    sla_escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-priority", "created_at", "id"]
         indexes = [
             models.Index(fields=["status", "role"]),
             models.Index(fields=["assignee", "status"]),
+            # Only rows with an SLA still to escalate: tasks without one cost the index nothing.
+            models.Index(
+                fields=["sla_deadline"],
+                condition=models.Q(sla_deadline__isnull=False, sla_escalated_at__isnull=True),
+                name="task_sla_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from monitoring import services as audit
+from monitoring import sla
 from processes.engine.expressions import ExpressionError, evaluate
 from processes.engine.model import Node
 from processes.engine.timers import TimerError, parse_duration
@@ -191,6 +192,7 @@ def task_create_for_item(
     else:
         status = TaskStatus.CLAIMED if assignee is not None else TaskStatus.OFFERED
     now = timezone.now()
+    sla_fields = sla.task_sla_fields(instance=instance, node=node, role=role, now=now)
     task = Task.objects.create(
         instance=instance,
         activity=activity,
@@ -200,10 +202,11 @@ def task_create_for_item(
         role=role,
         assignee=assignee,
         priority=_priority(extensions.get("priority")),
-        due_at=_due(extensions.get("dueIn") or extensions.get("sla")),
+        due_at=_due(extensions.get("dueIn")) or sla_fields.get("sla_deadline"),
         form_schema=schema,
         claimed_at=now if assignee is not None else None,
         separation_from=other or "",
+        **sla_fields,
     )
     _audit_task(
         "task.offered", None, task, after={**_task_state(task), "role": role.key if role else None}

@@ -327,6 +327,10 @@ class _Importer:
             name=element.get("name", ""),
             is_executable=element.get("isExecutable", "false").strip().lower() == "true",
         )
+        for key, value in element.attrib.items():
+            namespace, name = _split(key)
+            if namespace == ITINERA_NS:
+                process.extensions[name] = value
         self.scope(element, process, parent=None)
         self.connect(process)
         # Pre-order over nested lanes, so a node ends up in the innermost lane that lists it.

@@ -197,6 +197,8 @@ class Process:
     lanes: list[Lane] = field(default_factory=list)
     #: Names of case variables the process declares (dataObjects, properties).
     data_objects: list[str] = field(default_factory=list)
+    #: Itinera extension attributes of the process element (journey SLA: sla, warnAt, ...).
+    extensions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
