@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from designer import services as designer_services
 from processes import services
 from processes.models import Incident
 from tests.factories import MINIMAL_BPMN, UserFactory
@@ -41,12 +42,16 @@ def owners_objects() -> dict[str, int]:
     incident = Incident.objects.create(
         instance=instance, element_id="Work", kind="service_task", message="x", activity=1
     )
+    scenario = designer_services.scenario_create(
+        actor=owner, journey=journey, name="t", script=[], expect=[{"state": "running"}]
+    )
     return {
         "journey_id": journey.pk,
         "number": 1,
         "instance_id": instance.pk,
         "task_id": task.pk,
         "incident_id": incident.pk,
+        "scenario_id": scenario.pk,
     }
 
 

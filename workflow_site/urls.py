@@ -17,8 +17,10 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("monitoring/", include("monitoring.urls")),
+    path("designer/", include("designer.urls")),
     path("api/", include("processes.api_urls")),
     path("api/", include("tasks.api_urls")),
+    path("api/designer/", include("designer.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Anything else under /api/ is the API's JSON 404, not the HTML page.
