@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from processes.models import InstanceStatus
@@ -48,6 +48,8 @@ INBOX_SORTS = {
     "-due": ("-due_at", "-priority", "id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
+    # Most likely to miss its SLA first (monitoring.prediction); tasks without an SLA last.
+    "risk": (F("sla_risk").desc(nulls_last=True), "sla_deadline", "-priority", "id"),
 }
 
 

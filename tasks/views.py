@@ -24,6 +24,7 @@ SCOPES = (("mine", "My tasks"), ("offered", "Offered to my roles"), ("done", "Do
 SORTS = (
     ("priority", "Priority"),
     ("due", "Due date"),
+    ("risk", "Risk of missing the SLA"),
     ("created", "Oldest first"),
     ("-created", "Newest first"),
 )
