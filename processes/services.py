@@ -83,7 +83,7 @@ def _check_permission(user: Any, permission: str, journey: Journey | None = None
         )
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_create(
     *, actor: Any, key: str, name: str, description: str = "", bpmn_xml: str
 ) -> Journey:
@@ -126,7 +126,7 @@ def _audit_journey(
     )
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_import(
     *, actor: Any, bpmn_xml: str, key: str = "", name: str = "", description: str = ""
 ) -> Journey:
@@ -150,7 +150,7 @@ def _locked_journey(journey: Journey) -> Journey:
     return Journey.objects.select_for_update(of=("self",)).get(pk=journey.pk)
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_draft_save(
     *, actor: Any, journey: Journey, bpmn_xml: str, expected_lock_version: int | None
 ) -> JourneyVersion:
@@ -234,7 +234,7 @@ def _form_findings(definitions: Definitions) -> list[Finding]:
     return findings
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_version_publish(*, actor: Any, version: JourneyVersion) -> JourneyVersion:
     """Publish a draft as an immutable numbered version; new instances start on it.
 
@@ -260,7 +260,7 @@ def journey_version_publish(*, actor: Any, version: JourneyVersion) -> JourneyVe
     return version
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_version_retire(*, actor: Any, version: JourneyVersion) -> JourneyVersion:
     """Retire a published version: no new instances start on it; running ones carry on."""
     _check_permission(actor, permissions.DESIGN, version.journey)
@@ -292,7 +292,7 @@ def _journey_permission(action: str) -> str:
         ) from None
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_permission_grant(*, actor: Any, journey: Journey, role: Role, action: str) -> None:
     """Let every member of ``role`` ``action`` (start, design or view) this journey."""
     permission = _journey_permission(action)
@@ -309,7 +309,7 @@ def _role_may(role: Role, permission: str, journey: Journey) -> bool:
     return permission.split(".", 1)[1] in get_perms(role.group, journey)
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_permission_revoke(*, actor: Any, journey: Journey, role: Role, action: str) -> None:
     permission = _journey_permission(action)
     _check_permission(actor, permissions.DESIGN, journey)
@@ -321,7 +321,7 @@ def journey_permission_revoke(*, actor: Any, journey: Journey, role: Role, actio
     )
 
 
-@transaction.atomic
+@audit.audit_batched
 def journey_update(*, actor: Any, journey: Journey, name: str, description: str) -> Journey:
     """Rename a journey or change its description."""
     _check_permission(actor, permissions.DESIGN, journey)
@@ -690,7 +690,7 @@ def instance_task_event(
 
 
 @telemetry.traced("process.start")
-@transaction.atomic
+@audit.audit_batched
 def instance_start(
     *,
     actor: Any,
@@ -764,7 +764,7 @@ def _set_status(instance: ProcessInstance, target: str, *, actor: Any, reason: s
     _notify_instance(instance, target)
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_suspend(*, actor: Any, instance_id: int, reason: str = "") -> ProcessInstance:
     instance = _locked_instance(instance_id)
     _operator_check(actor, instance)
@@ -772,7 +772,7 @@ def instance_suspend(*, actor: Any, instance_id: int, reason: str = "") -> Proce
     return instance
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_resume(*, actor: Any, instance_id: int) -> ProcessInstance:
     instance = _locked_instance(instance_id)
     _operator_check(actor, instance)
@@ -801,7 +801,7 @@ def _end(instance_id: int, *, actor: Any, target: str, reason: str) -> ProcessIn
     return instance
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_cancel(*, actor: Any, instance_id: int, reason: str) -> ProcessInstance:
     """End the instance unsuccessfully; every open task is withdrawn. A reason is required."""
     if not reason or not reason.strip():
@@ -809,13 +809,13 @@ def instance_cancel(*, actor: Any, instance_id: int, reason: str) -> ProcessInst
     return _end(instance_id, actor=actor, target=InstanceStatus.CANCELLED, reason=reason.strip())
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_terminate(*, actor: Any, instance_id: int, reason: str = "") -> ProcessInstance:
     """Stop the instance at once (an operator's action), withdrawing everything still open."""
     return _end(instance_id, actor=actor, target=InstanceStatus.TERMINATED, reason=reason.strip())
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_message(
     *, actor: Any, instance_id: int, name: str, data: dict[str, Any] | None = None
 ) -> ProcessInstance:
@@ -882,7 +882,7 @@ def signal_broadcast(*, actor: Any, name: str) -> list[int]:
     )
     reached = []
     for instance_id in targets:
-        with transaction.atomic():
+        with transaction.atomic(), audit.audit_batch():
             try:
                 _apply(
                     instance_id=instance_id,
@@ -897,7 +897,7 @@ def signal_broadcast(*, actor: Any, name: str) -> list[int]:
     return reached
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_job_done(
     *, instance_id: int, activity: int, data: dict[str, Any] | None = None
 ) -> ProcessInstance:
@@ -911,7 +911,7 @@ def instance_job_done(
     )
 
 
-@transaction.atomic
+@audit.audit_batched
 def instance_job_failed(
     *, instance_id: int, activity: int, element_id: str, message: str, attempts: int
 ) -> Incident:
@@ -938,7 +938,7 @@ def instance_job_failed(
     return incident
 
 
-@transaction.atomic
+@audit.audit_batched
 def incident_retry(*, actor: Any, incident_id: int) -> Incident:
     """Run the failed service task again (the operator fixed what made it fail)."""
     incident = Incident.objects.select_related("instance").get(pk=incident_id)
@@ -966,7 +966,7 @@ def incident_retry(*, actor: Any, incident_id: int) -> Incident:
 
 def timer_fire(*, timer_id: int) -> bool:
     """Fire one claimed timer in its own transaction; False if it was no longer armed."""
-    with transaction.atomic():
+    with transaction.atomic(), audit.audit_batch():
         timer = (
             Timer.objects.filter(pk=timer_id)
             .values("instance_id", "subscription", "element_id")

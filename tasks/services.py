@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -55,7 +54,7 @@ def _role_state(role: Role) -> dict[str, Any]:
     return {"name": role.name, "description": role.description, "manager": manager}
 
 
-@transaction.atomic
+@audit.audit_batched
 def role_create(
     *,
     key: str,
@@ -84,7 +83,7 @@ def role_create(
     return role
 
 
-@transaction.atomic
+@audit.audit_batched
 def role_member_add(*, role: Role, user: Any, actor: Any = None) -> None:
     """Make ``user`` a member of ``role`` (audited when they were not one already)."""
     if user.groups.filter(pk=role.group_id).exists():
@@ -93,7 +92,7 @@ def role_member_add(*, role: Role, user: Any, actor: Any = None) -> None:
     _audit_role("role.member_added", actor, role, after={"member": user.get_username()})
 
 
-@transaction.atomic
+@audit.audit_batched
 def role_member_remove(*, role: Role, user: Any, actor: Any = None) -> None:
     """Take ``user`` out of ``role`` (audited when they were a member)."""
     if not user.groups.filter(pk=role.group_id).exists():
@@ -102,7 +101,7 @@ def role_member_remove(*, role: Role, user: Any, actor: Any = None) -> None:
     _audit_role("role.member_removed", actor, role, before={"member": user.get_username()})
 
 
-@transaction.atomic
+@audit.audit_batched
 def role_update(
     *, role: Role, name: str, description: str, manager: Any | None, actor: Any = None
 ) -> Role:
@@ -307,7 +306,7 @@ def _save(task: Task, fields: list[str], change: str) -> Task:
     return task
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_claim(*, actor: Any, task: Task) -> Task:
     """Take an offered task (a member of its role)."""
     _check_live(task)
@@ -326,7 +325,7 @@ def task_claim(*, actor: Any, task: Task) -> Task:
     return _save(task, ["assignee", "status", "claimed_at"], "claimed")
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_unclaim(*, actor: Any, task: Task) -> Task:
     """Give a claimed (not started) task back to its role."""
     _check_live(task)
@@ -360,7 +359,7 @@ def _take_if_offered(task: Task, actor: Any) -> None:
         task.save(update_fields=["assignee", "claimed_at"])
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_start(*, actor: Any, task: Task) -> Task:
     """Start working on the task (claims it first if it is offered)."""
     from processes import services as process_services
@@ -378,7 +377,7 @@ def task_start(*, actor: Any, task: Task) -> Task:
 
 
 @telemetry.traced("task.complete")
-@transaction.atomic
+@audit.audit_batched
 def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
     """Complete the task with the data of its form (validated against the form schema)."""
     from processes import services as process_services
@@ -423,7 +422,7 @@ def _reason(reason: Any) -> str:
     return reason.strip()[:2000]
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_reassign(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
     """A manager gives the task to someone (a member of its role)."""
     _check_live(task)
@@ -457,7 +456,7 @@ def task_reassign(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
     return _save(task, ["assignee", "claimed_at", "status"], "reassigned")
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_delegate(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
     """The assignee hands the task to another person, saying why."""
     _check_live(task)
@@ -481,7 +480,7 @@ def task_delegate(*, actor: Any, task: Task, user_id: Any, reason: Any) -> Task:
     return _save(task, ["assignee", "delegated_by", "claimed_at"], "delegated")
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_escalate(*, actor: Any, task: Task, reason: Any) -> Task:
     """Hand the task to the manager of its role and raise its priority."""
     _check_live(task)
@@ -509,7 +508,7 @@ def task_escalate(*, actor: Any, task: Task, reason: Any) -> Task:
     return _save(task, ["assignee", "escalated_at", "priority", "status"], "escalated")
 
 
-@transaction.atomic
+@audit.audit_batched
 def task_comment(*, actor: Any, task: Task, text: Any) -> TaskComment:
     if not isinstance(text, str) or not text.strip():
         raise ApplicationError("required", "A comment needs text.", field="text")
@@ -606,7 +605,7 @@ def saved_filter_query(query: Any) -> str:
     return kept.urlencode()
 
 
-@transaction.atomic
+@audit.audit_batched
 def saved_filter_save(*, user: Any, name: Any, query: Any) -> SavedFilter:
     """Keep the inbox filter ``query`` under ``name`` for ``user``; the same name replaces it."""
     label = name.strip() if isinstance(name, str) else ""
@@ -629,7 +628,7 @@ def saved_filter_save(*, user: Any, name: Any, query: Any) -> SavedFilter:
     return SavedFilter.objects.create(user=user, name=label, query=kept)
 
 
-@transaction.atomic
+@audit.audit_batched
 def saved_filter_delete(*, user: Any, saved_filter_id: int) -> None:
     """Forget one of ``user``'s saved filters (another user's is not found)."""
     deleted, _ = SavedFilter.objects.filter(user=user, pk=saved_filter_id).delete()
