@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from bench import durable, engine_core, graph_kernels
+from bench import rules as rules_bench
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
     "graph": graph_kernels.measure,
     "engine": engine_core.measure,
     "durable": durable.measure,
+    "rules": rules_bench.measure,
 }
 
 
