@@ -20,6 +20,7 @@ urlpatterns = [
     path("designer/", include("designer.urls")),
     path("api/", include("processes.api_urls")),
     path("api/", include("tasks.api_urls")),
+    path("api/", include("monitoring.api_urls")),
     path("api/designer/", include("designer.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

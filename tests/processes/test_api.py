@@ -675,6 +675,11 @@ def test_wrong_methods_are_405s(worker: Any) -> None:
 
 
 EVERY_PATH = [
+    "/api/monitoring/active-processes",
+    "/api/monitoring/bottlenecks",
+    "/api/monitoring/metrics",
+    "/api/monitoring/sla-compliance",
+    "/api/monitoring/sla-tasks",
     "/api/journeys/",
     "/api/journeys/import/",
     "/api/journeys/{journey_id}/",
