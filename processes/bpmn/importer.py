@@ -40,6 +40,7 @@ KNOWN_ITINERA_ATTRIBUTES = frozenset(
         "assignment",
         "assignmentRule",
         "rule",
+        "resultVariable",
         "priority",
         "dueIn",
         "topic",
@@ -401,6 +402,7 @@ class _Importer:
             name=element.get("name", ""),
             condition=self.expression(condition_element, element),
             parent=parent,
+            rule=_stripped(element.get(_itn("rule"))),
         )
 
     def connect(self, process: Process) -> None:
@@ -467,6 +469,8 @@ class _Importer:
             if namespace == ITINERA_NS:
                 node.extensions[name] = value
         node.form = self.form(element)
+        if local == "businessRuleTask":
+            _decision_reference(element, node)
 
         if local in EVENT_TYPES:
             self.events(element, node)
@@ -775,6 +779,35 @@ class _Importer:
             )
             return None
         return value
+
+
+#: Where other modelers name the decision a business rule task evaluates.
+_CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+_ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+_FLOWABLE_NS = "http://flowable.org/bpmn"
+
+
+def _decision_reference(element: etree._Element, node: Node) -> None:
+    """Read the decision of a business rule task modelled elsewhere as ``itn:rule`` (its key)
+    and ``itn:resultVariable``: Camunda 7 ``camunda:decisionRef``/``camunda:resultVariable``,
+    Camunda 8 ``zeebe:calledDecision``, Flowable's ``decisionTableReferenceKey`` field."""
+    rule = element.get(f"{{{_CAMUNDA_NS}}}decisionRef")
+    result = element.get(f"{{{_CAMUNDA_NS}}}resultVariable")
+    for extensions in element.iterchildren(_bpmn("extensionElements")):
+        for called in extensions.iterchildren(f"{{{_ZEEBE_NS}}}calledDecision"):
+            rule = rule or called.get("decisionId")
+            result = result or called.get("resultVariable")
+        for field in extensions.iterchildren(f"{{{_FLOWABLE_NS}}}field"):
+            if field.get("name") == "decisionTableReferenceKey":
+                rule = rule or field.get("stringValue") or _text(field) or None
+    if rule and rule.strip() and "rule" not in node.extensions:
+        node.extensions["rule"] = rule.strip()
+    if result and result.strip() and "resultVariable" not in node.extensions:
+        node.extensions["resultVariable"] = result.strip()
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
 
 
 def _addressable(element: etree._Element) -> etree._Element:

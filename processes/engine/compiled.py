@@ -12,7 +12,12 @@ import numpy as np
 import numpy.typing as npt
 
 import accelerators
-from processes.engine.expressions import Expression, ExpressionError, compile_expression
+from processes.engine.expressions import (
+    Expression,
+    ExpressionError,
+    Variables,
+    compile_expression,
+)
 from processes.engine.model import (
     AUTOMATIC_TASK_TYPES,
     SUBPROCESS_TYPES,
@@ -22,6 +27,7 @@ from processes.engine.model import (
     Node,
     Process,
 )
+from rules.core import RuleError, RuleResolver
 
 # Node kinds: what the engine does when a token reaches the node.
 WORK = 1  # a work item for a person
@@ -88,6 +94,43 @@ def _maybe_expression(source: str | None, element_id: str) -> Expression | None:
         raise CompileError(element_id, f"bad expression {source!r}: {error}") from None
 
 
+def _no_evaluator(variables: Variables, budget: object) -> None:
+    return None
+
+
+class RuleCondition(Expression):
+    """A flow's ``itn:rule``: the named condition rule, and the flow's own condition if it has
+    one (both must hold). The rule is looked up when evaluated, so a rule that follows its
+    latest version is read as it is then."""
+
+    __slots__ = ("condition", "key", "rules")
+
+    def __init__(self, key: str, rules: RuleResolver | None, condition: Expression | None) -> None:
+        super().__init__(
+            f"rule {key}", condition.names if condition else frozenset(), _no_evaluator
+        )
+        self.key = key
+        self.rules = rules
+        self.condition = condition
+
+    def __repr__(self) -> str:
+        return f"RuleCondition({self.key!r})"
+
+    def evaluate(self, variables: Variables) -> object:
+        rule = self.rules.resolve(self.key) if self.rules is not None else None
+        if rule is None:
+            raise ExpressionError(f"the rule {self.key!r} is not available")
+        if rule.kind != "condition":
+            raise ExpressionError(f"the rule {self.key!r} is not a condition rule")
+        try:
+            held = rule.evaluate(variables).result
+        except RuleError as error:
+            raise ExpressionError(f"rule {self.key!r}: {error.message}") from None
+        if held and self.condition is not None:
+            return self.condition.evaluate(variables)
+        return held
+
+
 @dataclass
 class CompiledProcess:
     """The execution form of one process of a definitions file."""
@@ -133,6 +176,10 @@ class CompiledProcess:
     enabled_while: list[int]
     activation_count: list[int]
     cancel_remaining: list[bool]
+    #: Rule keys: a business rule task's decision (``itn:rule``), a work item's
+    #: ``itn:assignmentRule``.
+    node_rule: list[str | None]
+    assignment_rule: list[str | None]
     #: Reachability graph over nodes: sequence flows, plus activity -> its boundary events.
     indptr: npt.NDArray[np.int32]
     indices: npt.NDArray[np.int32]
@@ -158,8 +205,12 @@ class CompiledProcess:
         return seen
 
 
-def compile_process(definitions: Definitions, process: Process) -> CompiledProcess:
-    """Compile ``process``; raises CompileError naming the element of a malformed expression."""
+def compile_process(
+    definitions: Definitions, process: Process, rules: RuleResolver | None = None
+) -> CompiledProcess:
+    """Compile ``process``; raises CompileError naming the element of a malformed expression.
+
+    ``rules`` resolves the rules the process names (``itn:rule``, ``itn:assignmentRule``)."""
     nodes = list(process.nodes.values())
     ids = [node.id for node in nodes]
     index = {node_id: i for i, node_id in enumerate(ids)}
@@ -216,7 +267,24 @@ def compile_process(definitions: Definitions, process: Process) -> CompiledProce
             sourceless.setdefault(scope, []).append(i)
 
     default_flow = [flow_index.get(node.default or "", -1) for node in nodes]
-    flow_condition = [_maybe_expression(flow.condition, flow.id) for flow in flows]
+    flow_condition: list[Expression | None] = [
+        _maybe_expression(flow.condition, flow.id) for flow in flows
+    ]
+    for position, flow in enumerate(flows):
+        if flow.rule:
+            flow_condition[position] = RuleCondition(flow.rule, rules, flow_condition[position])
+    node_rule = [
+        (node.extensions.get("rule") or "").strip() or None
+        if node.type == "businessRuleTask"
+        else None
+        for node in nodes
+    ]
+    assignment_rule = [
+        (node.extensions.get("assignmentRule") or "").strip() or None
+        if node.type in WORK_ITEM_TYPES
+        else None
+        for node in nodes
+    ]
     loop_condition = [
         _maybe_expression(node.loop.condition, node.id) if node.loop is not None else None
         for node in nodes
@@ -266,6 +334,7 @@ def compile_process(definitions: Definitions, process: Process) -> CompiledProce
         and mutex[i] is None
         and not cancels[i]
         and node.completion_quantity == 1
+        and assignment_rule[i] is None
         for i, node in enumerate(nodes)
     ]
     adhoc_sequential = {
@@ -308,6 +377,8 @@ def compile_process(definitions: Definitions, process: Process) -> CompiledProce
         enabled_while=enabled_while,
         activation_count=activation_count,
         cancel_remaining=cancel_remaining,
+        node_rule=node_rule,
+        assignment_rule=assignment_rule,
         indptr=indptr,
         indices=indices,
         has_milestones=any(target >= 0 for target in enabled_while),

@@ -42,6 +42,7 @@ from processes.engine.state import (
     Subscription,
 )
 from processes.engine.timers import TimerError, first_due, next_due, parse_duration
+from rules.core import CompiledRule, RuleError, RuleResolver, case_outputs
 
 Effect = tuple[Any, ...]
 DEFAULT_CALL_DEPTH = 100
@@ -77,9 +78,13 @@ class Engine:
         *,
         max_call_depth: int = DEFAULT_CALL_DEPTH,
         jobs: bool = False,
+        rules: RuleResolver | None = None,
     ) -> None:
         self.definitions = definitions
         self.max_call_depth = max_call_depth
+        #: Resolves the rules the processes name (flow conditions, business rule tasks,
+        #: assignment rules); without it, reaching one is an incident.
+        self.rules = rules
         #: Service tasks with an ``itn:topic`` wait for ``job_done`` instead of running inline.
         self.jobs = jobs
         self._compiled: dict[str, CompiledProcess] = {}
@@ -96,11 +101,47 @@ class Engine:
             process = self.definitions.processes.get(process_id)
             if process is None:
                 raise Incident(f"there is no process {process_id!r} to call", process_id)
-            found = self._compiled[process_id] = compile_process(self.definitions, process)
+            found = self._compiled[process_id] = compile_process(
+                self.definitions, process, self.rules
+            )
             self.constrained = self.constrained or found.has_constraints or found.has_milestones
             self.has_joins = self.has_joins or found.has_or_joins
             self.has_conditionals = self.has_conditionals or found.has_conditionals
         return found
+
+    def rule(self, key: str, element_id: str) -> CompiledRule:
+        """The rule ``key`` names, or an incident on ``element_id`` when there is none."""
+        found = self.rules.resolve(key) if self.rules is not None else None
+        if found is None:
+            raise Incident(f"{element_id}: the rule {key!r} is not available", element_id)
+        return found
+
+    def decide(
+        self, key: str, element_id: str, variables: Mapping[str, Any]
+    ) -> tuple[CompiledRule, Any]:
+        """Evaluate the rule ``key`` for ``element_id``; a failure (a hit-policy violation, an
+        expression error) is an incident on the element."""
+        rule = self.rule(key, element_id)
+        try:
+            return rule, rule.evaluate(variables)
+        except RuleError as error:
+            raise Incident(f"{element_id}: rule {key!r}: {error.message}", element_id) from None
+
+    def assignment(self, element_id: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """What the ``itn:assignmentRule`` of a work-item task gives for ``variables``: its
+        outputs (such as ``assignee`` and ``role``) when a row matched, else nothing. Raises
+        ``Incident`` when the rule is missing or fails."""
+        for process in self.definitions.processes.values():
+            node = process.nodes.get(element_id)
+            if node is None:
+                continue
+            key = (node.extensions.get("assignmentRule") or "").strip()
+            if not key:
+                return {}
+            _, evaluation = self.decide(key, element_id, variables)
+            result = evaluation.result
+            return dict(result) if isinstance(result, dict) else {}
+        return {}
 
     def start(
         self, data: Mapping[str, Any] | None = None, *, now: datetime | None = None
@@ -587,6 +628,11 @@ class _Run:
         if loop_count or process.nodes[node].loop is not None:
             local = {**(local or {}), "loopCounter": loop_count}
         if kind == K.WORK:
+            key = process.assignment_rule[node]
+            if key is not None:
+                # Checked as the item opens: a rule that fails stops the case here, not later
+                # where the task row is made.
+                self.engine.decide(key, process.ids[node], self.variables(scope, local))
             activity = self.new_activity(node, scope, A_WORK, OPEN)
             activity.local, activity.group, activity.parent = local, group, parent
             activity.loop_count = loop_count
@@ -609,12 +655,19 @@ class _Run:
                     self.arm_boundaries(activity, scope, process)
                 self.effects.append(("job", activity.id, process.ids[node], topic))
                 return activity
+            decided = None
+            key = process.node_rule[node]
+            if key is not None:
+                rule, evaluation = self.engine.decide(key, element.id, self.variables(scope, local))
+                decided = case_outputs(
+                    rule, evaluation, element.extensions.get("resultVariable"), key
+                )
             activity = self.new_activity(node, scope, A_WORK, ACTIVE)
             activity.local, activity.parent, activity.loop_count = local, parent, loop_count
             if element.type == "sendTask" and element.message_ref:
                 self.send_message(element.message_ref, {})
             self.effects.append(("ran", activity.id, process.ids[node]))
-            self.complete_activity(activity, None)
+            self.complete_activity(activity, decided)
             return None
         if kind == K.RECEIVE:
             activity = self.new_activity(node, scope, A_RECEIVE, ACTIVE)

@@ -176,6 +176,8 @@ class Flow:
     condition: str | None = None
     #: The sub-process containing the flow, ``None`` at process level.
     parent: str | None = None
+    #: ``itn:rule``: the key of a condition rule that must hold for the flow to be taken.
+    rule: str | None = None
 
 
 @dataclass

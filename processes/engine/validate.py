@@ -22,6 +22,7 @@ from processes.engine.model import (
     TimerSpec,
 )
 from processes.engine.timers import TimerError, check_timer
+from rules.core import CompiledRule, RuleResolver
 
 #: Gateways that pass a token on along exactly one of their outgoing flows.
 _EXCLUSIVE_SPLITS: Final = frozenset({"exclusiveGateway", "eventBasedGateway"})
@@ -44,9 +45,14 @@ _EXIT: Final = ("exit", "")
 Vertex = tuple[str, str]
 
 
-def validate(definitions: Definitions, process_id: str | None = None) -> list[Finding]:
+def validate(
+    definitions: Definitions, process_id: str | None = None, *, rules: RuleResolver | None = None
+) -> list[Finding]:
     """The import findings plus the design-time checks of every process in ``definitions``, or
     of ``process_id`` and the processes it calls; errors first, then in document order.
+
+    With ``rules``, the rules the processes name are checked too: that each exists and is of the
+    right kind, and that what it reads is set somewhere in the processes.
 
     Raises ``KeyError`` when ``process_id`` is not a process of the file.
     """
@@ -57,6 +63,7 @@ def validate(definitions: Definitions, process_id: str | None = None) -> list[Fi
     checker.duplicate_ids(processes)
     for process in processes:
         checker.process(process)
+    checker.rule_references(processes, rules)
     findings = imported + [
         finding
         for finding in checker.findings
@@ -367,6 +374,7 @@ class _Checker:
             and len(incoming) == 1
             and len(outgoing) == 1
             and outgoing[0].condition is None
+            and outgoing[0].rule is None
         ):
             self.report(
                 "warning",
@@ -381,7 +389,7 @@ class _Checker:
             (node.type in _CHOICE_GATEWAYS or node.is_activity)
             and outgoing
             and not has_default
-            and all(flow.condition for flow in outgoing)
+            and all(flow.condition or flow.rule for flow in outgoing)
         ):
             element = "gateway" if node.type in _CHOICE_GATEWAYS else "activity"
             self.report(
@@ -402,6 +410,57 @@ class _Checker:
                 f"{_shown(default.condition)} is ignored.",
                 "sequenceFlow",
             )
+
+    # Rules --------------------------------------------------------------------------------
+
+    def rule_references(self, processes: list[Process], rules: RuleResolver | None) -> None:
+        references = list(_rule_references(processes))
+        for element_id, element_type, what, key in references:
+            if not key.strip():
+                self.report(
+                    "error",
+                    element_id,
+                    "rule-missing",
+                    f"{what} is empty: it must name a rule.",
+                    element_type,
+                )
+        if rules is None:
+            return
+        resolved: dict[str, CompiledRule | None] = {}
+        for _, _, _, key in references:
+            if key.strip() and key not in resolved:
+                resolved[key] = rules.resolve(key)
+        provided = _provided_variables(processes, resolved)
+        for element_id, element_type, what, key in references:
+            if not key.strip():
+                continue
+            rule = resolved[key]
+            if rule is None:
+                self.report(
+                    "error",
+                    element_id,
+                    "rule-missing",
+                    f"{what} names the rule {key!r}, which does not exist or has no published "
+                    "version.",
+                    element_type,
+                )
+                continue
+            problem = _rule_kind_problem(what, rule)
+            if problem:
+                self.report("error", element_id, "rule-kind", problem, element_type)
+                continue
+            unknown = sorted(rule.inputs - provided)
+            if unknown:
+                names = ", ".join(unknown)
+                self.report(
+                    "warning",
+                    element_id,
+                    "rule-input-unknown",
+                    f"The rule {key!r} reads {names}, which no form, data object or business "
+                    "rule task of the process sets: it must come with the start data or a "
+                    "message.",
+                    element_type,
+                )
 
     def expression(self, element_id: str, element_type: str, what: str, text: str) -> None:
         try:
@@ -604,6 +663,60 @@ def _expressions(node: Node) -> Iterator[tuple[str, str]]:
     for definition in node.event_definitions:
         if definition.kind == "conditional" and definition.condition:
             yield "event condition", definition.condition
+
+
+def _rule_references(processes: list[Process]) -> Iterator[tuple[str, str, str, str]]:
+    """(element id, element type, what refers, rule key) of every rule the processes name."""
+    for process in processes:
+        for node in process.nodes.values():
+            if node.type == "businessRuleTask" and "rule" in node.extensions:
+                yield node.id, node.type, "itn:rule", node.extensions["rule"].strip()
+            if "assignmentRule" in node.extensions:
+                key = node.extensions["assignmentRule"].strip()
+                yield node.id, node.type, "itn:assignmentRule", key
+        for flow in process.flows.values():
+            if flow.rule is not None:
+                yield flow.id, "sequenceFlow", "itn:rule", flow.rule
+
+
+def _rule_kind_problem(what: str, rule: CompiledRule) -> str:
+    if what == "itn:assignmentRule":
+        if rule.kind != "decision_table" or not {"assignee", "role"} & set(rule.outputs):
+            return (
+                "itn:assignmentRule must name a decision table with an output called assignee "
+                "or role."
+            )
+        if getattr(rule, "hit_policy", "") not in ("unique", "first", "priority", "any"):
+            return "itn:assignmentRule needs a single-hit table (unique, first, priority, any)."
+    return ""
+
+
+def _provided_variables(
+    processes: list[Process], rules: dict[str, CompiledRule | None]
+) -> set[str]:
+    """Case variables the processes set: data objects, form fields, multi-instance and loop
+    variables, and what business rule tasks write."""
+    provided = {"loopCounter", "nrOfInstances", "nrOfCompletedInstances", "nrOfActiveInstances"}
+    for process in processes:
+        provided.update(process.data_objects)
+        for node in process.nodes.values():
+            provided.update(field["name"] for field in node.form if field.get("name"))
+            mi = node.multi_instance
+            if mi is not None:
+                provided.add(mi.element_variable or "item")
+                if mi.collection:
+                    provided.add(mi.collection)
+            if node.type == "businessRuleTask" and node.extensions.get("rule"):
+                key = node.extensions["rule"].strip()
+                result = node.extensions.get("resultVariable")
+                rule = rules.get(key)
+                if result:
+                    provided.add(result)
+                elif rule is not None and rule.outputs:
+                    provided.update(rule.outputs)
+                else:
+                    provided.add(key.replace("-", "_"))
+    return provided
 
 
 def _may_follow_event_gateway(node: Node) -> bool:
