@@ -4,8 +4,11 @@
   "use strict";
   // The attributes of processes/bpmn/importer.py KNOWN_ITINERA_ATTRIBUTES (except `form`, which is
   // an element inside extensionElements).
+  // `assignment` is also a property of bpmn:DataAssociation, so it is declared on activities only
+  // (one name may not mean two things on one type).
+  const ACTIVITY_ATTRIBUTES = ["assignment"];
   const ATTRIBUTES = [
-    "role", "sla", "warnAt", "slaPauseOn", "assignment", "assignmentRule", "rule", "priority",
+    "role", "sla", "warnAt", "slaPauseOn", "assignmentRule", "rule", "priority",
     "dueIn", "topic", "mutex", "enabledWhile", "cancels", "activationCount", "cancelRemaining",
     "synchronize", "collection", "elementVariable", "continueAfter", "continueCondition",
     "dynamic", "expectedDuration", "retries", "escalation", "assignee", "notSameAs",
@@ -28,6 +31,7 @@
     associations: [],
     types: [
       { name: "Attributes", isAbstract: true, extends: ["bpmn:BaseElement"], properties: ATTRIBUTES.map(attribute) },
+      { name: "ActivityAttributes", isAbstract: true, extends: ["bpmn:Activity"], properties: ACTIVITY_ATTRIBUTES.map(attribute) },
       {
         name: "Form",
         superClass: ["Element"],

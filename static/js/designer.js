@@ -8,9 +8,32 @@
   const sourceXml = JSON.parse(document.getElementById("designer-source").textContent);
   const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
 
+  // bpmn-js rebuilds each plane's DI from what it draws when it saves, so the DI of elements it
+  // cannot draw (a process no pool refers to, on a collaboration's plane) would be lost: keep it.
+  function KeepUndrawnDi(eventBus, elementRegistry, bpmnjs) {
+    let kept = [];
+    eventBus.on("import.done", () => {
+      kept = [];
+      const definitions = bpmnjs.getDefinitions();
+      ((definitions && definitions.diagrams) || []).forEach((diagram) => {
+        const plane = diagram.plane;
+        if (!plane) return;
+        const undrawn = (plane.planeElement || []).filter((di) => !di.bpmnElement || !elementRegistry.get(di.bpmnElement.id));
+        if (undrawn.length) kept.push([plane, undrawn]);
+      });
+    });
+    eventBus.on("saveXML.start", 500, () => {
+      kept.forEach(([plane, undrawn]) => {
+        const current = plane.get("planeElement");
+        undrawn.forEach((di) => { if (!current.includes(di)) current.push(di); });
+      });
+    });
+  }
+  KeepUndrawnDi.$inject = ["eventBus", "elementRegistry", "bpmnjs"];
+
   const modeler = new window.BpmnJS({
     container: "#canvas",
-    additionalModules: [I.paletteModule],
+    additionalModules: [I.paletteModule, { __init__: ["keepUndrawnDi"], keepUndrawnDi: ["type", KeepUndrawnDi] }],
     moddleExtensions: { itn: I.moddle },
   });
   const canvas = modeler.get("canvas");
@@ -188,6 +211,7 @@
       item.addEventListener("keydown", (event) => { if (event.key === "Enter") go(); });
       list.append(item);
     });
+    list.dataset.codes = app.findings.map((f) => f.code).join(" ");
     const errors = app.findings.filter((f) => f.severity === "error").length;
     const warnings = app.findings.length - errors;
     app.errors = errors;
