@@ -68,6 +68,13 @@ def _may_see_instance(user: Any, instance_id: int, where: context.RequestContext
     return True
 
 
+@database_sync_to_async
+def _is_manager(user: Any) -> bool:
+    from monitoring.metrics import is_manager
+
+    return is_manager(user)
+
+
 def _socket_context(scope: dict[str, Any]) -> context.RequestContext:
     headers = dict(scope.get("headers") or [])
     client = scope.get("client") or ("", 0)
@@ -179,6 +186,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
         elif kind == "subscribe":
             await self.subscribe_instance(content.get("instance"))
+        elif kind == "dashboard":
+            await self.subscribe_dashboard()
         elif kind == "presence":
             await self.announce_presence(content.get("task"))
         else:
@@ -201,6 +210,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.joined.append(group)
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "subscribed", "instance": instance_id})
+
+    async def subscribe_dashboard(self) -> None:
+        """Managers' dashboards are told when the figures change (``monitoring.sla``)."""
+        from monitoring.sla import DASHBOARD_GROUP
+
+        if not await _is_manager(self.scope["user"]):
+            await self.send_json({"type": "error", "code": "not_found", "field": "dashboard"})
+            return
+        if DASHBOARD_GROUP not in self.joined:
+            self.joined.append(DASHBOARD_GROUP)
+            await self.channel_layer.group_add(DASHBOARD_GROUP, self.channel_name)
+        await self.send_json({"type": "dashboard", "subscribed": True})
 
     async def live_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": "event", "event": message["event"]})

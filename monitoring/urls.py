@@ -1,9 +1,17 @@
 from django.urls import path
 
-from monitoring import views
+from monitoring import dashboard_views, views
 
 urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
     path("audit/verify/", views.audit_verify, name="audit-verify"),
     path("audit/<int:seq>/", views.audit_detail, name="audit-detail"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/tasks/", dashboard_views.dashboard_tasks, name="dashboard-tasks"),
+    path("dashboard/active/", dashboard_views.dashboard_active, name="dashboard-active"),
+    path(
+        "dashboard/compliance/",
+        dashboard_views.dashboard_compliance,
+        name="dashboard-compliance",
+    ),
 ]

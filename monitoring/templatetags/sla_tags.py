@@ -28,3 +28,21 @@ def sla_badge(task: Any, now: datetime | None = None) -> dict[str, Any]:
         "risk": None if risk is None else round(risk * 100),
         "deadline": task.sla_deadline,
     }
+
+
+@register.filter
+def duration(seconds: Any) -> str:
+    """Seconds as people read them: ``45 s``, ``12 min``, ``2 h 45 min``, ``3 d 4 h``."""
+    if seconds is None or seconds == "":
+        return "—"
+    total = int(round(float(seconds)))
+    if total < 60:
+        return f"{total} s"
+    minutes, _ = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
