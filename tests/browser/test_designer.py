@@ -195,9 +195,12 @@ def test_a_newcomer_builds_validates_dry_runs_tests_publishes_and_starts_a_proce
     marker.wait_for()
     assert to_big in page.locator("#problems-list").inner_text()
     screenshot(page, "designer-validation-markers.png")
-    # Clicking the problem selects its element.
-    select(page, choice)
-    page.get_by_role("tab", name="Problems (1)").click()
+    # Publishing is refused while there are errors.
+    page.get_by_role("button", name="Publish…").click()
+    page.get_by_test_id("designer-alert").get_by_text("publishing is refused").wait_for()
+    assert page.locator("#publish-modal.show").count() == 0
+    # The refusal shows the problems; clicking one selects its element.
+    page.locator("#tab-problems.active").wait_for()
     page.locator(f'#problems-list [data-element="{to_big}"]').click()
     page.locator(f'#properties[data-element="{to_big}"]').wait_for()
     condition = page.locator("#properties").get_by_label("Condition", exact=True)
@@ -357,3 +360,114 @@ def test_every_miwg_reference_model_opens_and_reexports_with_its_diagram(
     svg = page.evaluate("Itinera.app.modeler.saveSVG().then(r => r.svg)")
     assert svg.startswith("<?xml") or svg.startswith("<svg")
     assert "djs-" not in svg.split(">", 1)[0]
+
+
+def test_the_panel_writes_what_the_engine_reads_and_reads_it_back(
+    daphne_server: str, page: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from designer import services
+    from processes.bpmn.importer import import_definitions
+    from processes.bpmn.xml import ITINERA_NS
+    from processes.engine.model import TimerSpec
+
+    demo_data_install()
+    admin = get_user_model().objects.get(username="admin")
+    journey = services.journey_start_blank(actor=admin, name="Settings")
+    sign_in(page, daphne_server, "admin")
+    open_designer(page, daphne_server, journey.pk)
+    panel = page.locator("#properties")
+
+    task = drop(page, "user-task", 330, 200)
+    timer = drop(page, "timer-catch", 330, 400)
+    message = drop(page, "message-catch", 480, 400)
+    complex_gateway = drop(page, "complex-gateway", 480, 200)
+    service = drop(page, "service-task", 640, 200)
+
+    select(page, task)
+    panel.get_by_label("Assignment").select_option("user")
+    set_field(page, "Assignee expression", "requester")
+    page.get_by_test_id("check-assignee").get_by_text("Valid; reads requester.").wait_for()
+    set_field(page, "Priority (0–100)", "70")
+    set_field(page, "Critical section (mutex)", "ledger")
+    panel.get_by_label("Repeat").select_option("parallel")
+    set_field(page, "Collection (one instance per item)", "items")
+    set_field(page, "Item variable", "item")
+    set_field(page, "Completion condition", "nrOfCompletedInstances >= 2")
+    panel.get_by_label("Instances may be added while it runs").check()
+    page.locator("#prop-form-add").click()
+    page.get_by_label("Type of field 1").select_option("enum")
+    page.get_by_label("Options of field 1").fill("low, high")
+    page.get_by_label("Options of field 1").press("Tab")
+    page.locator("#prop-field-0-required").check()
+
+    select(page, timer)
+    set_field(page, "Timer value", "PT4H")
+    page.get_by_test_id("check-timer-value").get_by_text("Valid.").wait_for()
+    select(page, message)
+    set_field(page, "Message name", "approved")
+    select(page, complex_gateway)
+    set_field(page, "Fire after this many inputs", "1")
+    panel.get_by_label("Cancel the remaining branches when it fires").check()
+    select(page, service)
+    set_field(page, "Topic", "billing")
+    click_empty(page)
+    page.locator('#properties[data-element="Process_settings"]').wait_for()
+    set_field(page, "Journey SLA target", "P5D")
+
+    # Undo takes the last change back, redo makes it again.
+    sla = "Itinera.app.modeler.get('canvas').getRootElement().businessObject.get('itn:sla')"
+    assert page.evaluate(sla) == "P5D"
+    page.get_by_role("button", name="Undo").click()
+    assert page.evaluate(sla) is None
+    page.get_by_role("button", name="Redo").click()
+    assert page.evaluate(sla) == "P5D"
+
+    xml = page.evaluate("Itinera.app.xml()")
+    definitions = import_definitions(xml)
+    nodes = definitions.executable_process().nodes
+    work = nodes[task]
+    assert work.extensions == {
+        "assignment": "user",
+        "assignee": "requester",
+        "priority": "70",
+        "mutex": "ledger",
+    }
+    assert work.multi_instance is not None
+    assert (
+        work.multi_instance.collection,
+        work.multi_instance.element_variable,
+        work.multi_instance.completion_condition,
+        work.multi_instance.dynamic,
+        work.multi_instance.sequential,
+    ) == ("items", "item", "nrOfCompletedInstances >= 2", True, False)
+    assert work.form == [
+        {
+            "name": "field1",
+            "type": "enum",
+            "label": "Field 1",
+            "options": "low, high",
+            "required": "true",
+        }
+    ]
+    assert nodes[timer].event_definitions[0].timer == TimerSpec("duration", "PT4H")
+    assert nodes[message].event_definitions[0].ref == "approved"
+    assert nodes[complex_gateway].extensions == {"activationCount": "1", "cancelRemaining": "true"}
+    assert nodes[service].extensions == {"topic": "billing"}
+    process = parse_definitions(xml).find(f"{{{BPMN_NS}}}process")
+    assert process is not None
+    assert process.get(f"{{{ITINERA_NS}}}sla") == "P5D"
+
+    # Saved, and read back into the panel after a reload.
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_test_id("save-status").get_by_text("Saved at").wait_for()
+    open_designer(page, daphne_server, journey.pk)
+    select(page, task)
+    assert panel.get_by_label("Collection (one instance per item)").input_value() == "items"
+    assert panel.get_by_label("Repeat").input_value() == "parallel"
+    assert page.get_by_label("Options of field 1").input_value() == "low, high"
+    select(page, timer)
+    assert panel.get_by_label("Timer value").input_value() == "PT4H"
+    select(page, message)
+    assert panel.get_by_label("Message name").input_value() == "approved"
