@@ -12,6 +12,7 @@ from collections import OrderedDict
 from processes.bpmn.importer import import_definitions
 from processes.engine.core import Engine
 from processes.models import JourneyVersion
+from rules.runtime import rules_for_version
 
 _CACHE_SIZE = 256
 _engines: OrderedDict[tuple[int, int, int], Engine] = OrderedDict()
@@ -19,7 +20,8 @@ _lock = threading.Lock()
 
 
 def engine_for(version: JourneyVersion) -> Engine:
-    """The engine of ``version`` (service tasks with a topic run as jobs)."""
+    """The engine of ``version`` (service tasks with a topic run as jobs; the rules it names are
+    the versions it pinned when published, or the latest for rules marked "always latest")."""
     # The text's hash guards against a reused primary key (a restored or recreated database).
     key = (version.pk, version.lock_version, hash(version.bpmn_xml))
     with _lock:
@@ -27,7 +29,9 @@ def engine_for(version: JourneyVersion) -> Engine:
         if engine is not None:
             _engines.move_to_end(key)
             return engine
-    engine = Engine(import_definitions(version.bpmn_xml), jobs=True)
+    engine = Engine(
+        import_definitions(version.bpmn_xml), jobs=True, rules=rules_for_version(version)
+    )
     with _lock:
         _engines[key] = engine
         while len(_engines) > _CACHE_SIZE:

@@ -245,6 +245,9 @@ def journey_version_publish(*, actor: Any, version: JourneyVersion) -> JourneyVe
     version = JourneyVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
     VERSION_TRANSITIONS.check(version.status, VersionStatus.PUBLISHED)
     check_executable(bpmn_xml=version.bpmn_xml)
+    from rules.services import rule_pins_record
+
+    rule_pins_record(actor=actor, version=version)  # the rule versions it runs with
     before = {"status": version.status}
     version.status = VersionStatus.PUBLISHED
     version.published_by = actor

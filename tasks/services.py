@@ -166,6 +166,12 @@ def task_create_for_item(
 ) -> Task:
     """A row for a new engine work item: routed to its role, assigned by the task's strategy."""
     extensions = node.extensions if node is not None else {}
+    from rules.runtime import assignment_extensions  # an itn:assignmentRule's role/assignee
+
+    extensions = {
+        **extensions,
+        **assignment_extensions(instance=instance, node=node, variables=variables),
+    }
     role = (
         Role.objects.filter(key=extensions.get("role", "")).first()
         if extensions.get("role")

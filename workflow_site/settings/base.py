@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tasks",
     "designer",
     "monitoring",
+    "rules",
 ]
 
 MIDDLEWARE = [

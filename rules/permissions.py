@@ -1,0 +1,43 @@
+"""Who may do what with a rule: global model permissions or per-rule ones (guardian)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from rules.models import Rule
+
+VIEW = "rules.view_rule"
+EDIT = "rules.edit_rule"
+PUBLISH = "rules.publish_rule"
+CREATE = "rules.add_rule"
+#: The actions a grant names, and the permission each gives.
+ACTIONS = {"view": VIEW, "edit": EDIT, "publish": PUBLISH}
+
+
+def can(user: Any, permission: str, rule: Rule) -> bool:
+    """True when ``user`` holds ``permission`` globally or on this rule."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.has_perm(permission) or user.has_perm(permission, rule))
+
+
+def rules_with(user: Any, permissions: list[str]) -> QuerySet[Rule]:
+    """Rules on which ``user`` holds any of ``permissions``, globally or per rule."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Rule.objects.none()
+    return get_objects_for_user(
+        user,
+        permissions,
+        klass=Rule,
+        any_perm=True,
+        accept_global_perms=True,
+        with_superuser=True,
+    )
+
+
+def visible_rules(user: Any) -> QuerySet[Rule]:
+    """Seeing a rule comes with any permission on it."""
+    return rules_with(user, [VIEW, EDIT, PUBLISH])
