@@ -66,3 +66,7 @@ class JourneyRetentionAdmin(admin.ModelAdmin):
             )
         saved = JourneyRetention.objects.get(journey=obj.journey)
         obj.pk = saved.pk
+
+
+# The business-calendar editor and SLA escalations.
+from monitoring import calendar_admin  # noqa: E402, F401

@@ -127,7 +127,8 @@ def calendar_by_id(calendar_id: int | None) -> WorkingCalendar:
     return _working_calendar(calendar_id, compiled) if compiled else ROUND_THE_CLOCK
 
 
-def _minutes(moment: Any, *, end: bool) -> int:
+def period_minutes(moment: Any, *, end: bool) -> int:
+    """Minutes after midnight of a period's start or end (an end of 00:00 is midnight)."""
     minutes = moment.hour * 60 + moment.minute
     return 24 * 60 if end and minutes == 0 else minutes
 
@@ -143,7 +144,7 @@ def calendar_compile(*, calendar: BusinessCalendar, actor: Any = None) -> Workin
     days: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for period in calendar.periods.all():
         days[period.weekday].append(
-            (_minutes(period.start, end=False), _minutes(period.end, end=True))
+            (period_minutes(period.start, end=False), period_minutes(period.end, end=True))
         )
     try:
         working = WorkingCalendar(

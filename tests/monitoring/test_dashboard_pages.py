@@ -111,3 +111,33 @@ def test_managers_sockets_join_the_dashboard_group(history: dict) -> None:  # no
     assert event == {"type": "event", "event": {"kind": "dashboard", "change": "figures"}}
     (refused,) = async_to_sync(scenario)(cookie(history["ana"]), False)
     assert refused == {"type": "error", "code": "not_found", "field": "dashboard"}
+
+
+def test_the_sla_sweeps_are_registered() -> None:
+    from monitoring import sweeper
+
+    assert {"sla", "sla-risk", "dashboard"} <= set(sweeper.registered_sweeps())
+
+
+@pytest.mark.django_db
+def test_dashboards_are_told_of_changes_but_not_flooded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import timezone
+
+    from tests.factories import TaskFactory
+    from workflow_site import effects
+
+    sent: list[str] = []
+    monkeypatch.setattr(effects, "broadcast_on_commit", lambda group, event: sent.append(group))
+    monkeypatch.setattr(sla, "_last_fingerprint", None)
+    now = timezone.now().replace(second=30)
+    assert sla.dashboard_tick(now) == 1
+    assert sla.dashboard_tick(now) == 0  # nothing changed
+    TaskFactory()
+    assert sla.dashboard_tick(now) == 1
+    assert sent == [sla.DASHBOARD_GROUP, sla.DASHBOARD_GROUP]
+    # From the hot path: at most one message per TOUCH_INTERVAL.
+    outbox = effects.Outbox()
+    monkeypatch.setattr(sla, "_last_touch", 0.0)
+    for _ in range(50):
+        sla.dashboard_touch(outbox)
+    assert [group for group, _ in outbox.messages] == [sla.DASHBOARD_GROUP]
