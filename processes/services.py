@@ -6,7 +6,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -52,6 +52,10 @@ JOURNEY_PERMISSIONS = {
     "design": permissions.DESIGN,
     "view": permissions.VIEW,
 }
+
+
+#: An instance's work items by engine item id: (element id, engine status).
+WorkItems = dict[int, tuple[str, str]]
 
 
 def check_bpmn(*, bpmn_xml: str) -> list[ProcessSummary]:
@@ -475,11 +479,15 @@ def _store(
     actor: Any,
     completion: dict[str, Any] | None = None,
     before: tuple[list[Any], set[str]] | None = None,
+    items_before: WorkItems | None = None,
+    in_hand: Task | None = None,
 ) -> None:
     """Write the engine's new state and bring the task, timer, wait and incident rows in line.
 
-    ``before`` holds the armed timers and waits of the state the event was applied to: when they
-    did not change, their rows need no query. The caller holds the instance row lock.
+    ``before`` holds the armed timers and waits of the state the event was applied to, and
+    ``items_before`` its work items: what did not change needs no query. ``in_hand`` is the task
+    row the caller already holds (the one being completed or started). The caller holds the
+    instance row lock.
     """
     outbox = effects.Outbox()
     status_before = instance.status
@@ -495,7 +503,7 @@ def _store(
     if instance.status in FINAL_STATUSES and instance.ended_at is None:
         instance.ended_at = timezone.now()
     instance.lock_version += 1
-    instance.save()
+    instance.save(update_fields=["marking", "data", "status", "ended_at", "lock_version"])
     if instance.status != status_before:
         _audit_instance(
             instance,
@@ -504,7 +512,17 @@ def _store(
             before={"status": status_before},
             after={"status": instance.status},
         )
-    _sync_tasks(instance, engine, state, fired, actor=actor, completion=completion, outbox=outbox)
+    _sync_tasks(
+        instance,
+        engine,
+        state,
+        fired,
+        actor=actor,
+        completion=completion,
+        outbox=outbox,
+        items_before=items_before,
+        in_hand=in_hand,
+    )
     timers, waits = _timers_and_waits(engine, state)
     if before is None or before[0] != timers:
         _sync_timers(instance, state)
@@ -548,6 +566,10 @@ def _timers_and_waits(engine: Engine, state: CaseState) -> tuple[list[Any], set[
     return armed_timers(state), waits
 
 
+def _work_items(engine: Engine, state: CaseState) -> WorkItems:
+    return {item: (element, status) for item, element, status in work_items(engine, state)}
+
+
 def _sync_tasks(
     instance: ProcessInstance,
     engine: Engine,
@@ -557,20 +579,38 @@ def _sync_tasks(
     actor: Any,
     completion: dict[str, Any] | None,
     outbox: effects.Outbox | None = None,
+    items_before: WorkItems | None = None,
+    in_hand: Task | None = None,
 ) -> None:
+    """Complete, withdraw, update and create task rows to match the engine's work items.
+
+    With ``items_before`` only the rows of items that went away or changed are read (none when
+    that is the task in hand); without it every live row of the instance is read and compared.
+    """
     from tasks import services as task_services
 
-    items = {item: (element, status) for item, element, status in work_items(engine, state)}
+    items = _work_items(engine, state)
     completed = {effect[1] for effect in fired if effect[0] == "completed"}
-    rows = list(
-        Task.objects.select_for_update(of=("self",))
-        .filter(instance=instance, status__in=LIVE_TASK_STATUSES)
-        .order_by("pk")
+    live = Task.objects.select_for_update(of=("self",)).filter(
+        instance=instance, status__in=LIVE_TASK_STATUSES
     )
-    known = set()
+    if items_before is None:
+        rows = list(live.order_by("pk"))
+        known = {task.activity for task in rows}
+    else:
+        moved = {
+            item
+            for item, (_, status) in items_before.items()
+            if items.get(item, (0, ""))[1] != status
+        }
+        held = in_hand if in_hand is not None and in_hand.activity in moved else None
+        wanted = moved - {held.activity} if held is not None else moved
+        rows = list(live.filter(activity__in=wanted).order_by("pk")) if wanted else []
+        if held is not None:
+            rows.append(held)
+        known = set(items_before)
     for task in rows:
         task.instance = instance  # the audit events read its journey from here
-        known.add(task.activity)
         found = items.get(task.activity) if task.activity is not None else None
         if found is None:
             if task.activity in completed:
@@ -625,12 +665,48 @@ def _sync_waits(instance: ProcessInstance, engine: Engine, state: CaseState) -> 
     )
 
 
-def _locked_instance(instance_id: int) -> ProcessInstance:
-    return (
+class _RowLock:
+    """The mark of an instance row the current transaction locked (see ``instance_locked``)."""
+
+    __slots__ = ()
+
+    def __call__(self) -> None:
+        """Nothing to do at commit: the hook only stands for the lock while it is held."""
+
+
+def instance_locked(instance_id: int) -> ProcessInstance:
+    """Lock the instance row until the transaction ends (``select_for_update``) and read it.
+
+    The object remembers that this transaction holds its lock, as a commit hook: Django keeps a
+    hook exactly as long as the transaction, or the savepoint, that registered it, which is as
+    long as PostgreSQL keeps the row lock. A service handed the object can then skip reading it
+    again (``_still_locked``).
+    """
+    instance = (
         ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("version")
+        .select_related("version__journey")
         .get(pk=instance_id)
     )
+    if connection.in_atomic_block:
+        mark = _RowLock()
+        transaction.on_commit(mark)
+        instance._row_lock = mark  # type: ignore[attr-defined]
+    return instance
+
+
+def _still_locked(instance: ProcessInstance) -> bool:
+    mark = getattr(instance, "_row_lock", None)
+    return mark is not None and any(entry[1] is mark for entry in connection.run_on_commit)
+
+
+def _locked_instance(instance_id: int, in_hand: Task | None = None) -> ProcessInstance:
+    """The locked instance row: the one ``in_hand`` carries when this transaction locked and
+    read it (``tasks.access.access_task(for_update=True)``), else locked and read now."""
+    if in_hand is not None and Task.instance.is_cached(in_hand):
+        held = in_hand.instance
+        if held.pk == instance_id and _still_locked(held):
+            return held
+    return instance_locked(instance_id)
 
 
 @telemetry.traced("process.advance")
@@ -643,10 +719,14 @@ def _apply(
     element_id: str = "",
     detail: dict[str, Any] | None = None,
     completion: dict[str, Any] | None = None,
+    in_hand: Task | None = None,
 ) -> ProcessInstance:
-    """Fire one engine event on a running instance. Caller: inside ``transaction.atomic``."""
+    """Fire one engine event on a running instance. Caller: inside ``transaction.atomic``.
+
+    ``in_hand``: the task row the event is about, already read by the caller (it is updated in
+    place rather than read again)."""
     telemetry.annotate(instance_id=instance_id, event_kind=kind, element_id=element_id or None)
-    instance = _locked_instance(instance_id)
+    instance = _locked_instance(instance_id, in_hand)
     if instance.status == InstanceStatus.SUSPENDED:
         raise ConflictError(
             "instance_suspended", "The instance is suspended; resume it first.", field="status"
@@ -658,6 +738,7 @@ def _apply(
     engine = engine_for(instance.version)
     state = state_from_json(instance.marking)
     before = _timers_and_waits(engine, state)
+    items_before = _work_items(engine, state)
     try:
         fired = engine.fire(state, event)
     except Rejected as rejection:
@@ -671,7 +752,17 @@ def _apply(
         before={"data": instance.data},
         after={"event": {"kind": kind, **(detail or {})}, "data": state.data},
     )
-    _store(instance, engine, state, fired, actor=actor, completion=completion, before=before)
+    _store(
+        instance,
+        engine,
+        state,
+        fired,
+        actor=actor,
+        completion=completion,
+        before=before,
+        items_before=items_before,
+        in_hand=in_hand,
+    )
     telemetry.annotate(instance_status=instance.status)
     return instance
 
@@ -689,6 +780,7 @@ def instance_task_event(
         element_id=task.element_id,
         detail={"task": task.pk},
         completion=completion,
+        in_hand=task,
     )
 
 
@@ -734,7 +826,7 @@ def instance_start(
             "data": state.data,
         },
     )
-    _store(instance, engine, state, fired, actor=actor, before=([], set()))
+    _store(instance, engine, state, fired, actor=actor, before=([], set()), items_before={})
     telemetry.process_started(journey.key, version.number, instance.pk)
     return instance
 

@@ -261,14 +261,29 @@ def task_follow_engine(
 def task_mark_completed(
     *, task: Task, actor: Any, data: Mapping[str, Any], outbox: effects.Outbox | None = None
 ) -> None:
+    """Write the completion (with the claim the completing actor made, if any) in one update,
+    refused if the row changed since ``task`` was read."""
     TASK_TRANSITIONS.check(task.status, TaskStatus.COMPLETED)
     before = _task_state(task)
+    read_version = task.lock_version
     task.status = TaskStatus.COMPLETED
     task.completed_at = timezone.now()
     task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
     task.data = dict(data)
     task.lock_version += 1
-    task.save(update_fields=["status", "completed_at", "completed_by", "data", "lock_version"])
+    changed = Task.objects.filter(pk=task.pk, lock_version=read_version).update(
+        status=task.status,
+        completed_at=task.completed_at,
+        completed_by=task.completed_by,
+        data=task.data,
+        lock_version=task.lock_version,
+        assignee=task.assignee_id,
+        claimed_at=task.claimed_at,
+    )
+    if not changed:
+        raise ConflictError(
+            "stale_task", "The task changed meanwhile; reload it and try again.", field="task"
+        )
     _audit_task(
         "task.completed", actor, task, before=before, after={**_task_state(task), "data": task.data}
     )
@@ -357,12 +372,14 @@ def _check_may_take(task: Task, actor: Any) -> None:
     _check_separation(task, actor)
 
 
-def _take_if_offered(task: Task, actor: Any) -> None:
-    """Claim an offered task for the actor (checked with ``_check_may_take`` first)."""
+def _take_if_offered(task: Task, actor: Any, *, save: bool = True) -> None:
+    """Claim an offered task for the actor (checked with ``_check_may_take`` first); with
+    ``save=False`` the claim is written with the change that follows."""
     if task.assignee_id is None:
         task.assignee = actor
         task.claimed_at = timezone.now()
-        task.save(update_fields=["assignee", "claimed_at"])
+        if save:
+            task.save(update_fields=["assignee", "claimed_at"])
 
 
 @audit.audit_batched
@@ -391,15 +408,16 @@ def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
     _check_live(task)
     _check_may_take(task, actor)
     cleaned = validate_submission(task.form_schema, data) if task.form_schema else _as_dict(data)
-    _take_if_offered(task, actor)
+    _take_if_offered(task, actor, save=False)  # written with the completion
     process_services.instance_task_event(
         actor=actor,
         task=task,
         event={"complete": task.element_id, "item": task.activity, "data": cleaned},
         completion=cleaned,
     )
+    if task.status != TaskStatus.COMPLETED:  # the engine kept the item: keep the claim at least
+        task.save(update_fields=["assignee", "claimed_at"])
     telemetry.task_completed(task)
-    task.refresh_from_db()
     return task
 
 

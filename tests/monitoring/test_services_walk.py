@@ -45,6 +45,7 @@ NOT_WALKED = {
     "tasks.services.task_mark_withdrawn": "task.withdrawn consequences of ending an instance",
     "monitoring.services.audit_batch": "groups the events of a service; writes none itself",
     "monitoring.services.audit_batched": "groups the events of a service; writes none itself",
+    "processes.services.instance_locked": "a lock and a read: writes nothing",
     "tasks.services.saved_filter_query": "a check: writes nothing",
     "tasks.services.saved_filter_save": "a personal inbox preference, not case or access state",
     "tasks.services.saved_filter_delete": "a personal inbox preference, not case or access state",
