@@ -245,12 +245,37 @@ def test_a_newcomer_builds_validates_dry_runs_tests_publishes_and_starts_a_proce
     page.get_by_role("tab", name="Versions").click()
     page.locator('#versions-list [data-version="1"][data-status="published"]').wait_for()
     assert page.get_by_test_id("version-badge").inner_text().startswith("v1 published")
+    with page.expect_download() as svg_download:
+        page.locator('#versions-list [data-version="1"]').get_by_role("button", name="SVG").click()
+    assert svg_download.value.suggested_filename == "purchase-approval-v1.svg"
+    svg = Path(svg_download.value.path()).read_text(encoding="utf-8")
+    assert "<svg" in svg
+    assert ">quote</tspan>" in svg  # the label, wrapped over two lines
+    with page.expect_download() as bpmn_download:
+        page.get_by_role("button", name="⤓ .bpmn").click()
+    exported = Path(bpmn_download.value.path()).read_text(encoding="utf-8")
+    assert 'itn:role="underwriters"' in exported
+
+    # A second version: the diff names what changed since version 1.
+    page.get_by_role("tab", name="Properties").click()
+    select(page, "Check_B")
+    set_field(page, "Name", "Check the budget line")
+    page.get_by_role("button", name="Publish…").click()
+    diff.get_by_text("Version 2 compared with version 1").wait_for()
+    changed = diff.locator('[data-diff="changed"] [data-element="Check_B"]')
+    assert "name: 'Check the budget' → 'Check the budget line'" in changed.inner_text()
+    assert diff.locator('[data-diff="added"] [data-element]').count() == 0
+    page.get_by_role("button", name="Publish this version").click()
+    page.get_by_test_id("version-badge").get_by_text("v2 published").wait_for()
 
     from processes.models import Journey
 
     journey = Journey.objects.get(pk=journey_id)
-    version = journey.versions.get()
-    assert version.status == "published"
+    assert list(journey.versions.order_by("number").values_list("status", flat=True)) == [
+        "published",
+        "published",
+    ]
+    version = journey.versions.get(number=2)
     assert 'itn:role="underwriters"' in version.bpmn_xml
     assert 'itn:sla="P2D"' in version.bpmn_xml
     assert "<itn:field" in version.bpmn_xml
@@ -458,6 +483,19 @@ def test_the_panel_writes_what_the_engine_reads_and_reads_it_back(
     process = parse_definitions(xml).find(f"{{{BPMN_NS}}}process")
     assert process is not None
     assert process.get(f"{{{ITINERA_NS}}}sla") == "P5D"
+
+    # Copy and paste with the keyboard: the copy keeps the settings, with an id of its own.
+    select(page, service)
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    canvas = page.locator("#canvas").bounding_box()
+    page.mouse.move(canvas["x"] + 640, canvas["y"] + 420, steps=5)
+    page.mouse.click(canvas["x"] + 640, canvas["y"] + 420)
+    topics = page.evaluate(
+        f"{REGISTRY}.filter(e => e.type === 'bpmn:ServiceTask')"
+        ".map(e => e.businessObject.get('itn:topic'))"
+    )
+    assert topics == ["billing", "billing"]
 
     # Saved, and read back into the panel after a reload.
     page.get_by_role("button", name="Save draft").click()
