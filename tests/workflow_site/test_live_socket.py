@@ -136,3 +136,24 @@ def test_role_members_hear_about_offered_tasks(worker: Any, worker_role: Any) ->
         return event
 
     assert async_to_sync(scenario)() == {"type": "event", "event": {"kind": "task"}}
+
+
+def test_the_sender_thread_delivers_batches_in_commit_order() -> None:
+    from workflow_site.effects import _Sender
+
+    delivered: list[tuple[str, Any]] = []
+
+    class RecordingLayer:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            delivered.append((group, message["event"]["n"]))
+
+    sender, layer = _Sender(), RecordingLayer()
+    for number in range(50):
+        sender.submit(layer, [(f"user.{number % 3}", {"n": number})])
+    sender.drain(timeout=10)
+    assert [n for _, n in delivered] == list(range(50))
+    assert sender.thread is not None
+    assert not sender.thread.is_alive()
+    sender.submit(layer, [("user.0", {"n": 50})])  # starts again when needed
+    sender.drain(timeout=10)
+    assert delivered[-1] == ("user.0", 50)
