@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from designer import services as designer_services
 from processes import services
 from processes.models import Incident
+from rules import services as rule_services
 from tests.factories import MINIMAL_BPMN, UserFactory
 from workflow_site.demo import demo_data_install
 
@@ -45,7 +46,12 @@ def owners_objects() -> dict[str, int]:
     scenario = designer_services.scenario_create(
         actor=owner, journey=journey, name="t", script=[], expect=[{"state": "running"}]
     )
+    assign_perm("rules.add_rule", owner)
+    owner = type(owner).objects.get(pk=owner.pk)  # without the cached permissions
+    rule = rule_services.rule_create(actor=owner, key="private-rule", name="P", kind="condition")
+    rule_services.rule_publish(actor=owner, rule=rule)
     return {
+        "rule_id": rule.pk,
         "journey_id": journey.pk,
         "number": 1,
         "instance_id": instance.pk,
