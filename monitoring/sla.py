@@ -12,6 +12,7 @@ refuses a row already escalated.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,14 +80,16 @@ _parsed: OrderedDict[tuple[int, str], WorkingCalendar] = OrderedDict()
 _parsed_lock = threading.Lock()
 
 
-def _working_calendar(pk: int, compiled: Mapping[str, Any]) -> WorkingCalendar:
-    """The calendar of a stored ``compiled`` form, parsed once per version of it."""
-    key = (pk, json.dumps(compiled, sort_keys=True))
+def _working_calendar(pk: int, compiled: Any) -> WorkingCalendar:
+    """The calendar of a stored ``compiled`` form (a dict, or its JSON text as a raw query
+    returns it on SQLite), parsed once per version of it."""
+    text = compiled if isinstance(compiled, str) else json.dumps(compiled, sort_keys=True)
+    key = (pk, text)
     with _parsed_lock:
         found = _parsed.get(key)
         if found is not None:
             return found
-    calendar = calendar_from_dict(compiled)
+    calendar = calendar_from_dict(json.loads(text))
     with _parsed_lock:
         _parsed[key] = calendar
         while len(_parsed) > 128:
@@ -94,27 +97,33 @@ def _working_calendar(pk: int, compiled: Mapping[str, Any]) -> WorkingCalendar:
     return calendar
 
 
+@functools.cache
+def _calendar_query() -> str:
+    """The role's and the journey's calendar in one round trip (table names from the models)."""
+    calendars = BusinessCalendar._meta.db_table
+    roles, journeys = RoleCalendar._meta.db_table, JourneyCalendar._meta.db_table
+    role_part = f"SELECT c.id, c.compiled, 0 FROM {roles} l"  # noqa: S608 - model table names
+    journey_part = f"SELECT c.id, c.compiled, 1 FROM {journeys} l"  # noqa: S608 - likewise
+    join = f" JOIN {calendars} c ON c.id = l.calendar_id"
+    return (
+        f"{role_part}{join} WHERE l.role_id = %s UNION ALL {journey_part}{join} "
+        "WHERE l.journey_id = %s"
+    )
+
+
 def calendar_for(
     *, role_id: int | None, journey_id: int | None
 ) -> tuple[int | None, WorkingCalendar]:
-    """(calendar id, calendar) the SLA uses: the role's, else the journey's, else round the
-    clock (id None). One query when the role has a calendar, at most two otherwise."""
-    if role_id is not None:
-        row = (
-            RoleCalendar.objects.filter(role_id=role_id)
-            .values_list("calendar_id", "calendar__compiled")
-            .first()
-        )
-        if row is not None and row[1]:
-            return row[0], _working_calendar(row[0], row[1])
-    if journey_id is not None:
-        row = (
-            JourneyCalendar.objects.filter(journey_id=journey_id)
-            .values_list("calendar_id", "calendar__compiled")
-            .first()
-        )
-        if row is not None and row[1]:
-            return row[0], _working_calendar(row[0], row[1])
+    """(calendar id, calendar) an SLA uses: the role's, else the journey's, else round the
+    clock (id None). One query, made only for elements that have an SLA."""
+    if role_id is None and journey_id is None:
+        return None, ROUND_THE_CLOCK
+    with connection.cursor() as cursor:
+        cursor.execute(_calendar_query(), [role_id, journey_id])
+        rows = sorted(cursor.fetchall(), key=lambda row: row[2])
+    for calendar_id, compiled, _ in rows:
+        if compiled and compiled not in ("{}", {}):
+            return calendar_id, _working_calendar(calendar_id, compiled)
     return None, ROUND_THE_CLOCK
 
 
