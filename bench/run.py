@@ -15,15 +15,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import durable, engine_core, graph_kernels
+from bench import (
+    api_http,
+    celery_jobs,
+    durable,
+    engine_core,
+    graph_kernels,
+    peers,
+    pgbench,
+    scale,
+    telemetry_overhead,
+    ws_fanout,
+)
 from bench import rules as rules_bench
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "pgbench": pgbench.measure,  # the machine's calibration, first
     "graph": graph_kernels.measure,
     "engine": engine_core.measure,
     "durable": durable.measure,
     "rules": rules_bench.measure,
+    "api": api_http.measure,
+    "ws": ws_fanout.measure,
+    "celery": celery_jobs.measure,
+    "scale": scale.measure,
+    "telemetry": telemetry_overhead.measure,
+    "peers": peers.measure,
 }
 
 
@@ -54,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         results = MEASUREMENTS[name]()
         report["details"].update(results.pop("details", {}))
         report.update(results)
+    if "peers" in chosen:
+        report.update({f"ratio_{name}": value for name, value in peers.ratios(report).items()})
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(report, indent=2) + "\n")
 

@@ -142,7 +142,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 pools hold 100 connections and then fail rather than wait (a burst
+                # of sockets joining their groups on one server needs more), and its default 5 s
+                # read timeout cuts the layer's 5 s blocking BZPOPMIN (channels_redis#422).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("ITINERA_REDIS_MAX_CONNECTIONS", 2000),
+                        "socket_timeout": None,
+                    }
+                ],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
