@@ -3,12 +3,14 @@ rules and decision tables with its "try it" box, the history of versions and cha
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -122,6 +124,33 @@ def _rule_inputs(definition: object) -> set[str]:
         return set(compile_rule(definition).inputs)
     except RuleDefinitionError:
         return set()
+
+
+@login_required
+@require_POST
+def rule_try(request: HttpRequest, rule_id: int) -> HttpResponse:
+    """The editor's "try it": evaluate the definition being edited on sample data.
+
+    A rule that fails on the data, or a definition with problems, is an outcome the page shows
+    (200 with ``error``); only a request that is not JSON is a 400.
+    """
+    rule = access_rule(user=request.user, rule_id=rule_id)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse(
+            {"error": {"code": "invalid", "message": "Send JSON.", "field": None, "details": {}}},
+            status=400,
+        )
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        outcome = ApplicationError("invalid", "The sample data must be an object.", field="data")
+        return JsonResponse({"error": outcome.as_dict()})
+    try:
+        result = selectors.rule_evaluate(rule=rule, data=data, definition=body.get("definition"))
+    except ApplicationError as error:
+        return JsonResponse({"error": error.as_dict()})
+    return JsonResponse(result)
 
 
 @login_required

@@ -22,8 +22,8 @@
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
   }
 
-  async function call(method, path, body) {
-    const response = await fetch(api + path, {
+  async function call(method, path, body, base) {
+    const response = await fetch((base || api) + path, {
       method: method,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -305,9 +305,10 @@
       tryResult.appendChild(el("div", { class: "alert alert-danger py-1 mb-0", text: "The sample data is not JSON: " + e.message }));
       return;
     }
-    const response = await call("POST", "/evaluate", { data: data, definition: definition });
+    // The page's own endpoint: a rule that fails on the sample is an outcome to show, not an error.
+    const response = await call("POST", "try/", { data: data, definition: definition }, "/rules/" + state.id + "/");
     tryResult.innerHTML = "";
-    if (!response.ok) {
+    if (!response.ok || (response.body && response.body.error)) {
       const error = (response.body && response.body.error) || { message: "error " + response.status };
       markRows((error.details && error.details.rows) || [], []);
       if (error.details && error.details.problems) showProblems(error.details.problems);
