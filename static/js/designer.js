@@ -153,6 +153,7 @@
   let findingMarks = [];
   let findingOverlays = [];
   let validateTimer = null;
+  let validatePending = false;
   let validateRound = 0;
 
   function drawFindings() {
@@ -231,6 +232,7 @@
   }
 
   app.validate = async function () {
+    validatePending = false;
     const round = ++validateRound;
     const xml = (await modeler.saveXML({ format: false })).xml;
     const response = await app.api("POST", config.urls.validate, { bpmn_xml: xml });
@@ -242,11 +244,19 @@
     }
     drawFindings();
     renderProblems();
-    problemsBadge.dataset.round = String(round);
+    // Settled: no newer check is running or waiting to run.
+    if (!validatePending) {
+      problemsBadge.dataset.round = String(round);
+      problemsBadge.classList.remove("opacity-50");
+      problemsBadge.title = "";
+    }
   };
 
   function scheduleValidate() {
+    validatePending = true;
     problemsBadge.dataset.round = "";
+    problemsBadge.classList.add("opacity-50");
+    problemsBadge.title = "Checking the changes…";
     window.clearTimeout(validateTimer);
     validateTimer = window.setTimeout(app.validate, 400);
   }

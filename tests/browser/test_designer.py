@@ -170,6 +170,8 @@ def test_a_newcomer_builds_validates_dry_runs_tests_publishes_and_starts_a_proce
     page.locator("#prop-form-add").click()
     page.get_by_label("Label of field 1").fill("Quote amount")
     page.get_by_label("Label of field 1").press("Tab")
+    page.locator(".designer-side .tab-content").evaluate("panel => { panel.scrollTop = 0; }")
+    validated(page, 0)
     screenshot(page, "designer-properties-panel.png")
     select(page, task_b)
     set_field(page, "Id", "Check_B")
