@@ -242,17 +242,27 @@ def test_the_sla_escalation_helpers_follow_the_registry(
     def escalate(task: Task) -> None:
         telemetry.sla_breached(task=task, level="breach")
 
+    @telemetry.traced("sla.escalate")
+    def escalate_instance(instance: Any) -> None:
+        telemetry.sla_breached(instance=instance, level="warning")
+
     escalate(chase)
+    escalate_instance(chase.instance)
     registry = load()
-    (span,) = [span for span in exporter.get_finished_spans() if span.name == "sla.escalate"]
-    _check_span(registry, span)
-    assert dict(span.attributes or {})["itinera.journey.key"] == "telemetry"
+    spans = [span for span in exporter.get_finished_spans() if span.name == "sla.escalate"]
+    assert len(spans) == 2
+    for span in spans:
+        _check_span(registry, span)
+        assert dict(span.attributes or {})["itinera.journey.key"] == "telemetry"
     breaches = [
         attributes
         for scope, name, attributes in _metric_points(reader)
         if name == "itinera.sla.breaches"
     ]
-    assert breaches == [{"itinera.journey.key": "telemetry", "itinera.sla.level": "breach"}]
+    assert sorted(breaches, key=str) == [
+        {"itinera.journey.key": "telemetry", "itinera.sla.level": "breach"},
+        {"itinera.journey.key": "telemetry", "itinera.sla.level": "warning"},
+    ]
 
 
 def test_undefined_names_are_refused() -> None:

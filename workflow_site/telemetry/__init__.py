@@ -236,10 +236,14 @@ def _journey_key(task: Any) -> str | None:
         return str(instance._state.fields_cache["version"]._state.fields_cache["journey"].key)
     except KeyError:
         pass
+    return _journey_key_of_instance(task.instance_id)
+
+
+def _journey_key_of_instance(instance_id: int) -> str | None:
     from processes.models import ProcessInstance
 
     key = (
-        ProcessInstance.objects.filter(pk=task.instance_id)
+        ProcessInstance.objects.filter(pk=instance_id)
         .values_list("version__journey__key", flat=True)
         .first()
     )
@@ -265,19 +269,19 @@ def task_completed(task: Any) -> None:
     record("itinera.task.duration", open_for, journey_key=journey_key, element_id=task.element_id)
 
 
-def sla_breached(*, task: Any, level: str) -> None:
-    """A work item crossed its SLA's ``level`` ("warning" or "breach"): call inside the
-    ``sla.escalate`` span (``@traced("sla.escalate")`` on the escalation service)."""
+def sla_breached(*, level: str, task: Any = None, instance: Any = None) -> None:
+    """A work item (``task``) or a whole instance crossed its SLA's ``level`` ("warning" or
+    "breach"): call inside the ``sla.escalate`` span, i.e. in the escalation service decorated
+    with ``@telemetry.traced("sla.escalate")``, once the escalation is written."""
     if not runtime.on:
         return
-    journey_key = _journey_key(task)
-    annotate(
-        task_id=task.pk,
-        instance_id=task.instance_id,
-        element_id=task.element_id,
-        journey_key=journey_key,
-        sla_level=level,
-    )
+    if task is not None:
+        journey_key = _journey_key(task)
+        annotate(task_id=task.pk, instance_id=task.instance_id, element_id=task.element_id)
+    else:
+        journey_key = _journey_key_of_instance(instance.pk)
+        annotate(instance_id=instance.pk)
+    annotate(journey_key=journey_key, sla_level=level)
     add("itinera.sla.breaches", journey_key=journey_key, sla_level=level)
 
 
