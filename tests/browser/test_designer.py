@@ -12,13 +12,14 @@ import pytest
 from lxml import etree
 
 from processes.bpmn.xml import BPMN_NS, BPMNDI_NS, parse_definitions
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_inbox import sign_in
 from workflow_site.demo import demo_data_install
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-results" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 MIWG = ROOT.parent / "shared" / "conformance" / "bpmn-miwg" / "Reference"
 MIWG_FILES = sorted(MIWG.glob("*.bpmn")) if MIWG.is_dir() else []
 
