@@ -8,9 +8,12 @@ of the next work item included).
 
 from __future__ import annotations
 
+import argparse
+import json
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -19,9 +22,10 @@ SHAPES = ("seq10", "par10")
 
 def _prepare(shape: str) -> None:
     """Create the bench user and publish the process once (in the parent)."""
-    import django
+    from bench.common import migrate, setup_django
 
-    django.setup()
+    setup_django()
+    migrate()
     from django.contrib.auth import get_user_model
     from guardian.shortcuts import assign_perm
 
@@ -40,9 +44,9 @@ def _prepare(shape: str) -> None:
 
 
 def _client(shape: str, seconds: float, start_at: float, out: Any) -> None:
-    import django
+    from bench.common import setup_django
 
-    django.setup()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
@@ -87,7 +91,6 @@ def _client(shape: str, seconds: float, start_at: float, out: Any) -> None:
 def measure(seconds: float = 10.0, clients: int = 4) -> dict[str, Any]:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         return {"details": {"durable": {"skipped": "DATABASE_URL is not PostgreSQL"}}}
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workflow_site.settings.dev")
     results: dict[str, Any] = {"details": {"durable": {}}}
     context = multiprocessing.get_context("spawn")
     for shape in SHAPES:
@@ -112,3 +115,22 @@ def measure(seconds: float = 10.0, clients: int = 4) -> dict[str, Any]:
         results[f"durable_p99_ms_{shape}"] = round(p99, 2) if p99 is not None else None
         results["details"]["durable"][shape] = {"completions": total, "clients": clients}
     return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run (1 s, 2 clients)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=4)
+    arguments = parser.parse_args(argv)
+    figures = (
+        measure(1.0, clients=2)
+        if arguments.quick
+        else measure(arguments.seconds, clients=arguments.clients)
+    )
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -76,6 +76,13 @@ def test_pgbench_calibration_runs(bench_env: dict[str, str]) -> None:
     assert figures["pgbench_simple_update_tps"] > 0
 
 
+def test_durable_benchmark_completes_tasks_through_the_services(bench_env: dict[str, str]) -> None:
+    figures = _quick("durable", bench_env, "--quick")
+    for shape in ("seq10", "par10"):
+        assert figures[f"durable_completions_per_s_{shape}"] > 0
+        assert figures[f"durable_p99_ms_{shape}"] >= figures[f"durable_p50_ms_{shape}"] > 0
+
+
 def test_api_benchmark_completes_tasks_over_http(bench_env: dict[str, str]) -> None:
     _needs_redis()
     figures = _quick("api_http", bench_env, "--quick")
