@@ -46,7 +46,7 @@ from monitoring.sla_models import (
     RoleCalendar,
     SlaEscalation,
 )
-from workflow_site import effects
+from workflow_site import effects, telemetry
 
 if TYPE_CHECKING:
     from processes.engine.core import Engine
@@ -555,6 +555,7 @@ def _escalation_hook(kind: str, object_id: int) -> None:
     for tests that stop a worker there)."""
 
 
+@telemetry.traced("sla.escalate")
 @transaction.atomic
 def _escalate_task(task_id: int) -> bool:
     from tasks.models import LIVE_TASK_STATUSES, Task, TaskStatus
@@ -684,9 +685,11 @@ def _escalate_task(task_id: int) -> bool:
     outbox.broadcast(f"instance.{instance.pk}", {**event, "kind": "instance"})
     outbox.broadcast(DASHBOARD_GROUP, {"kind": "dashboard", "change": "escalated"})
     outbox.send_on_commit()
+    telemetry.sla_breached(task=task, level="breach")
     return True
 
 
+@telemetry.traced("sla.escalate")
 @transaction.atomic
 def _escalate_instance(instance_id: int) -> bool:
     from processes.models import InstanceStatus
@@ -765,6 +768,7 @@ def _escalate_instance(instance_id: int) -> bool:
     outbox.broadcast(f"instance.{instance.pk}", event)
     outbox.broadcast(DASHBOARD_GROUP, {"kind": "dashboard", "change": "escalated"})
     outbox.send_on_commit()
+    telemetry.sla_breached(instance=instance, level="breach")
     return True
 
 

@@ -236,17 +236,26 @@ def test_the_sla_escalation_helpers_follow_the_registry(
     exporter, reader = captured
     user = UserFactory(username="otel", is_superuser=True)
     run = _representative_run(user)
-    chase = Task.objects.get(instance_id=run["instances"][1], element_id="Chase")
+    from processes.models import ProcessInstance
+    from tests.factories import TaskFactory
 
-    @telemetry.traced("sla.escalate")
-    def escalate(task: Task) -> None:
-        telemetry.sla_breached(task=task, level="breach")
+    chase = TaskFactory(
+        instance=ProcessInstance.objects.get(pk=run["instances"][0]), element_id="Chase"
+    )
+    # The real escalation service, on a task whose deadline has passed.
+    from django.utils import timezone
+
+    from monitoring import sla
+
+    Task.objects.filter(pk=chase.pk).update(
+        sla_deadline=timezone.now() - timedelta(minutes=1), sla={"escalation": ["notify"]}
+    )
+    assert sla.escalation_run(kind=sla.EscalationKind.TASK, object_id=chase.pk)
 
     @telemetry.traced("sla.escalate")
     def escalate_instance(instance: Any) -> None:
         telemetry.sla_breached(instance=instance, level="warning")
 
-    escalate(chase)
     escalate_instance(chase.instance)
     registry = load()
     spans = [span for span in exporter.get_finished_spans() if span.name == "sla.escalate"]
