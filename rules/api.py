@@ -91,12 +91,12 @@ class RuleUpdateSerializer(serializers.Serializer):
     always_latest = serializers.BooleanField(required=False)
 
 
-class DraftSaveSerializer(serializers.Serializer):
+class RuleDraftSaveSerializer(serializers.Serializer):
     definition = DefinitionField()
     lock_version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
 
 
-class CheckSerializer(serializers.Serializer):
+class RuleCheckSerializer(serializers.Serializer):
     definition = DefinitionField()
 
 
@@ -106,7 +106,7 @@ class ProblemSerializer(serializers.Serializer):
     offset = serializers.IntegerField(allow_null=True)
 
 
-class CheckResultSerializer(serializers.Serializer):
+class RuleCheckResultSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     problems = ProblemSerializer(many=True)
 
@@ -115,7 +115,7 @@ class PublishSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class VersionSerializer(serializers.Serializer):
+class RuleVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     note = serializers.CharField()
     changes = serializers.JSONField()
@@ -123,7 +123,7 @@ class VersionSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField()
 
 
-class VersionDetailSerializer(VersionSerializer):
+class RuleVersionDetailSerializer(RuleVersionSerializer):
     definition = DefinitionField()
 
 
@@ -299,11 +299,11 @@ class RuleDetailApi(ApiView):
 class RuleDraftApi(ApiView):
     @extend_schema(
         summary="Save the draft (409 when someone else saved it since lock_version)",
-        request=DraftSaveSerializer,
+        request=RuleDraftSaveSerializer,
         responses={200: RuleDetailSerializer, **errors(400, 404, 409)},
     )
     def put(self, request: Request, rule_id: int) -> Response:
-        payload = DraftSaveSerializer(data=request.data)
+        payload = RuleDraftSaveSerializer(data=request.data)
         with transaction.atomic():
             rule = access_rule(user=request.user, rule_id=rule_id, for_update=True)
             payload.is_valid(raise_exception=True)
@@ -319,12 +319,12 @@ class RuleDraftApi(ApiView):
 class RuleCheckApi(ApiView):
     @extend_schema(
         summary="Every problem of a definition, as the editor shows them (nothing is saved)",
-        request=CheckSerializer,
-        responses={200: CheckResultSerializer, **errors(400, 404)},
+        request=RuleCheckSerializer,
+        responses={200: RuleCheckResultSerializer, **errors(400, 404)},
     )
     def post(self, request: Request, rule_id: int) -> Response:
         access_rule(user=request.user, rule_id=rule_id)
-        payload = CheckSerializer(data=request.data)
+        payload = RuleCheckSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         problems = selectors.draft_problems(definition=payload.validated_data["definition"])
         return Response({"valid": not problems, "problems": problems})
@@ -334,7 +334,7 @@ class RulePublishApi(ApiView):
     @extend_schema(
         summary="Publish the draft as the next version (400 with the problems, 409 unchanged)",
         request=PublishSerializer,
-        responses={201: VersionDetailSerializer, **errors(400, 404, 409)},
+        responses={201: RuleVersionDetailSerializer, **errors(400, 404, 409)},
     )
     def post(self, request: Request, rule_id: int) -> Response:
         payload = PublishSerializer(data=request.data)
@@ -344,7 +344,7 @@ class RulePublishApi(ApiView):
             version = services.rule_publish(
                 actor=request.user, rule=rule, note=payload.validated_data["note"]
             )
-        return Response(VersionDetailSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(RuleVersionDetailSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class RuleVersionListApi(ApiView):
@@ -352,21 +352,21 @@ class RuleVersionListApi(ApiView):
         summary="The published versions of a rule, newest first",
         operation_id="rules_versions_list",
         parameters=PAGING_PARAMETERS,
-        responses={200: paged(VersionSerializer), **errors(404)},
+        responses={200: paged(RuleVersionSerializer), **errors(404)},
     )
     def get(self, request: Request, rule_id: int) -> Response:
         rule = access_rule(user=request.user, rule_id=rule_id)
-        return paged_response(request, self, selectors.rule_versions(rule=rule), VersionSerializer)
+        return paged_response(request, self, selectors.rule_versions(rule=rule), RuleVersionSerializer)
 
 
 class RuleVersionDetailApi(ApiView):
     @extend_schema(
-        summary="One published version", responses={200: VersionDetailSerializer, **errors(404)}
+        summary="One published version", responses={200: RuleVersionDetailSerializer, **errors(404)}
     )
     def get(self, request: Request, rule_id: int, number: int) -> Response:
         rule = access_rule(user=request.user, rule_id=rule_id)
         version: RuleVersion = selectors.rule_version(rule=rule, number=number)
-        return Response(VersionDetailSerializer(version).data)
+        return Response(RuleVersionDetailSerializer(version).data)
 
 
 class RuleEvaluateApi(ApiView):

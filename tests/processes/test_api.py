@@ -707,6 +707,37 @@ EVERY_PATH = [
     "/api/tasks/inbox",
     "/api/tasks/stats",
     "/api/tasks/{task_id}/",
+    "/api/designer/check",
+    *(
+        f"/api/designer/journeys/{{journey_id}}/{tail}"
+        for tail in (
+            "diff",
+            "dry-run/fire",
+            "dry-run/start",
+            "scenarios/",
+            "scenarios/run",
+            "scenarios/{scenario_id}/",
+            "validate",
+        )
+    ),
+    "/api/rules/",
+    "/api/rules/import/dmn",
+    *(
+        f"/api/rules/{{rule_id}}/{tail}"
+        for tail in (
+            "",
+            "check",
+            "csv",
+            "dmn",
+            "draft/",
+            "draft/import",
+            "evaluate",
+            "permissions",
+            "publish",
+            "versions/",
+            "versions/{number}/",
+        )
+    ),
     *(
         f"/api/tasks/{{task_id}}/{action}/"
         for action in (
@@ -749,7 +780,7 @@ def test_the_reference_page_lists_every_endpoint_without_outside_scripts(
     page = response.content.decode()
     for path in EVERY_PATH:
         assert f'<code class="ms-2">{path}</code>' in page
-    assert page.count('data-testid="api-operation"') == 37
+    assert page.count('data-testid="api-operation"') == 70
     # Every script, style sheet and link is served by us (or is a link within the page).
     assert all(url.startswith(("/", "#")) for url in re.findall(r'(?:src|href)="([^"]*)"', page))
 
@@ -817,6 +848,8 @@ def test_no_odd_request_makes_a_server_error(
         "instance_id": instance["id"],
         "task_id": task,
         "incident_id": 1,
+        "scenario_id": 1,
+        "rule_id": 1,
     }
     client = api_as(demo_users[username])
     for path in EVERY_PATH:
