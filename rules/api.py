@@ -356,7 +356,9 @@ class RuleVersionListApi(ApiView):
     )
     def get(self, request: Request, rule_id: int) -> Response:
         rule = access_rule(user=request.user, rule_id=rule_id)
-        return paged_response(request, self, selectors.rule_versions(rule=rule), RuleVersionSerializer)
+        return paged_response(
+            request, self, selectors.rule_versions(rule=rule), RuleVersionSerializer
+        )
 
 
 class RuleVersionDetailApi(ApiView):
