@@ -28,6 +28,7 @@ from bench import (
     ws_fanout,
 )
 from bench import rules as rules_bench
+from bench import simulation as simulation_bench
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -36,6 +37,7 @@ MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
     "engine": engine_core.measure,
     "durable": durable.measure,
     "rules": rules_bench.measure,
+    "simulation": simulation_bench.measure,
     "api": api_http.measure,
     "ws": ws_fanout.measure,
     "celery": celery_jobs.measure,
