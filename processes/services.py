@@ -699,13 +699,17 @@ def _still_locked(instance: ProcessInstance) -> bool:
     return mark is not None and any(entry[1] is mark for entry in connection.run_on_commit)
 
 
+def holds_instance_lock(task: Task) -> bool:
+    """Whether the current transaction locked and read ``task``'s instance row (which
+    ``tasks.access.access_task(for_update=True)`` does)."""
+    return Task.instance.is_cached(task) and _still_locked(task.instance)
+
+
 def _locked_instance(instance_id: int, in_hand: Task | None = None) -> ProcessInstance:
     """The locked instance row: the one ``in_hand`` carries when this transaction locked and
     read it (``tasks.access.access_task(for_update=True)``), else locked and read now."""
-    if in_hand is not None and Task.instance.is_cached(in_hand):
-        held = in_hand.instance
-        if held.pk == instance_id and _still_locked(held):
-            return held
+    if in_hand is not None and in_hand.instance_id == instance_id and holds_instance_lock(in_hand):
+        return in_hand.instance
     return instance_locked(instance_id)
 
 

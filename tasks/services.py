@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -400,23 +401,31 @@ def task_start(*, actor: Any, task: Task) -> Task:
 
 
 @telemetry.traced("task.complete")
-@audit.audit_batched
 def task_complete(*, actor: Any, task: Task, data: Any) -> Task:
-    """Complete the task with the data of its form (validated against the form schema)."""
+    """Complete the task with the data of its form (validated against the form schema).
+
+    A caller that fetched the task with ``access_task(for_update=True)`` owns the transaction
+    (it holds the instance lock): a refusal ends that transaction, so no savepoint is taken for
+    it. Otherwise the completion is a savepoint the caller may recover from.
+    """
     from processes import services as process_services
 
-    _check_live(task)
-    _check_may_take(task, actor)
-    cleaned = validate_submission(task.form_schema, data) if task.form_schema else _as_dict(data)
-    _take_if_offered(task, actor, save=False)  # written with the completion
-    process_services.instance_task_event(
-        actor=actor,
-        task=task,
-        event={"complete": task.element_id, "item": task.activity, "data": cleaned},
-        completion=cleaned,
-    )
-    if task.status != TaskStatus.COMPLETED:  # the engine kept the item: keep the claim at least
-        task.save(update_fields=["assignee", "claimed_at"])
+    owned = process_services.holds_instance_lock(task)
+    with transaction.atomic(savepoint=not owned), audit.audit_batch():
+        _check_live(task)
+        _check_may_take(task, actor)
+        cleaned = (
+            validate_submission(task.form_schema, data) if task.form_schema else _as_dict(data)
+        )
+        _take_if_offered(task, actor, save=False)  # written with the completion
+        process_services.instance_task_event(
+            actor=actor,
+            task=task,
+            event={"complete": task.element_id, "item": task.activity, "data": cleaned},
+            completion=cleaned,
+        )
+        if task.status != TaskStatus.COMPLETED:  # the engine kept the item: keep the claim
+            task.save(update_fields=["assignee", "claimed_at"])
     telemetry.task_completed(task)
     return task
 
