@@ -42,7 +42,12 @@ def test_people_with_the_same_task_open_see_each_other_arrive_and_leave(
         seen.append(await ana.receive_json_from(timeout=5))  # the worker arrived
         seen.append(await me.receive_json_from(timeout=5))  # ana was already there
         await ana.disconnect()
-        seen.append(await me.receive_json_from(timeout=5))  # ana left
+        # With the pub/sub channel layer a server hands a group message to the members it has
+        # when the message arrives, so ana's own announcement, still on its way when the worker
+        # joined, may tell the worker "here" a second time (the page keys people by socket).
+        while (message := await me.receive_json_from(timeout=5)) == seen[-1]:
+            pass
+        seen.append(message)  # ana left
         assert await me.receive_nothing(timeout=0.3)
         await me.disconnect()
         return seen

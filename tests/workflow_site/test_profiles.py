@@ -74,11 +74,33 @@ def test_production_profile_uses_the_services(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "engine": "django.db.backends.postgresql",
-        "layer": "channels_redis.core.RedisChannelLayer",
+        "layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "eager": False,
         "sweeper_in_process": False,
         "debug": False,
     }
+
+
+def test_the_list_channel_layer_stays_selectable(tmp_path: Path) -> None:
+    show_prefix = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "print(settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'])\n"
+    )
+    # Pub/sub channels are server-wide: the Redis database keeps sites apart only by the name.
+    pubsub = run(["-c", show_prefix], {**PRODUCTION_ENV, "REDIS_URL": "redis://h:6379/7"}, tmp_path)
+    assert pubsub.returncode == 0, pubsub.stderr
+    assert pubsub.stdout.strip() == "itinera.db7."
+    lists = run(
+        ["-c", SHOW_SETTINGS], {**PRODUCTION_ENV, "ITINERA_CHANNEL_LAYER": "lists"}, tmp_path
+    )
+    assert lists.returncode == 0, lists.stderr
+    assert json.loads(lists.stdout)["layer"] == "channels_redis.core.RedisChannelLayer"
+    wrong = run(
+        ["manage.py", "check"], {**PRODUCTION_ENV, "ITINERA_CHANNEL_LAYER": "kafka"}, tmp_path
+    )
+    assert wrong.returncode != 0
+    assert "ITINERA_CHANNEL_LAYER='kafka' is not a channel layer" in wrong.stderr
 
 
 def test_production_deploy_check_passes(tmp_path: Path) -> None:

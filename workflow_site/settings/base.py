@@ -138,7 +138,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+# ``ITINERA_CHANNEL_LAYER=pubsub`` (the default): a group message is one PUBLISH and each server
+# process hands it to its own members in memory; what is published while a server is cut off from
+# Redis is not replayed (it reconnects and subscribes again by itself). ``lists``: channels_redis's
+# list per channel, a message kept up to ``expiry`` seconds for a reader, one Redis entry per
+# member and one read per message: five times slower to reach 1,000 sockets (bench/ws_fanout.py).
+CHANNEL_LAYER_KIND = env_str("ITINERA_CHANNEL_LAYER", "pubsub")
+if CHANNEL_LAYER_KIND not in ("pubsub", "lists"):
+    raise ImproperlyConfigured(
+        f"ITINERA_CHANNEL_LAYER={CHANNEL_LAYER_KIND!r} is not a channel layer (pubsub or lists)"
+    )
+if REDIS_URL and CHANNEL_LAYER_KIND == "pubsub":
+    from redis.connection import parse_url
+
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # Pub/sub channels are server-wide, not per database: the database number in the
+                # names keeps two sites on one Redis server (each with its own db) apart.
+                "prefix": f"itinera.db{parse_url(REDIS_URL).get('db', 0)}.",
+            },
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -158,6 +182,7 @@ if REDIS_URL:
             },
         }
     }
+if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
