@@ -754,6 +754,15 @@ EVERY_PATH = [
 ]
 
 
+def operation_count() -> int:
+    """How many operations the OpenAPI schema describes (each one has its article)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    methods = {"get", "post", "put", "patch", "delete"}
+    return sum(len(methods & set(operations)) for operations in schema["paths"].values())
+
+
 def test_the_schema_lists_every_endpoint(worker: Any) -> None:
     response = client_for(worker).get("/api/schema/?format=json")
     assert response.status_code == 200
@@ -780,7 +789,7 @@ def test_the_reference_page_lists_every_endpoint_without_outside_scripts(
     page = response.content.decode()
     for path in EVERY_PATH:
         assert f'<code class="ms-2">{path}</code>' in page
-    assert page.count('data-testid="api-operation"') == 70
+    assert page.count('data-testid="api-operation"') == operation_count()
     # Every script, style sheet and link is served by us (or is a link within the page).
     assert all(url.startswith(("/", "#")) for url in re.findall(r'(?:src|href)="([^"]*)"', page))
 
