@@ -17,3 +17,11 @@ def sla_escalate(kind: str, object_id: int) -> bool:
     from monitoring.sla import escalation_run
 
     return escalation_run(kind=kind, object_id=object_id)
+
+
+@shared_task(name="monitoring.jobs.simulation_run", ignore_result=True, acks_late=True)
+def simulation_run(run_id: int) -> None:
+    """Run one queued simulation (a run already started or finished is left alone)."""
+    from monitoring.simulation.services import simulation_run_execute
+
+    simulation_run_execute(run_id=run_id)

@@ -58,6 +58,8 @@ AUDIT_EVENT_TYPES = {
     "audit.legal_hold_placed": "a legal hold was placed on a journey's audit events",
     "audit.legal_hold_released": "a legal hold was released",
     "audit.purged": "a journey's audit events past their retention were purged",
+    "simulation.requested": "a manager asked for a simulation of a journey version",
+    "event_log.exported": "a journey's event log was exported (XES or OCEL)",
 }
 
 
@@ -197,3 +199,6 @@ from monitoring.sla_models import (  # noqa: E402, F401
     SlaEscalation,
     WorkingPeriod,
 )
+
+# Simulation runs (defined in the simulation package, registered here).
+from monitoring.simulation.models import SimulationRun  # noqa: E402, F401
