@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
@@ -674,7 +674,7 @@ class _RowLock:
         """Nothing to do at commit: the hook only stands for the lock while it is held."""
 
 
-def instance_locked(instance_id: int) -> ProcessInstance:
+def instance_locked(instance_id: int | Subquery) -> ProcessInstance:
     """Lock the instance row until the transaction ends (``select_for_update``) and read it.
 
     The object remembers that this transaction holds its lock, as a commit hook: Django keeps a

@@ -5,24 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Subquery
 from django.http import Http404
 
 from monitoring.services import audit_access_denied
+from processes.models import ProcessInstance
 from tasks import selectors
 from tasks.models import Task
 
 
 def access_task(*, user: Any, task_id: int, for_update: bool = False) -> Task:
-    """The task if ``user`` may see it. ``for_update`` locks its instance row, then the task row."""
+    """The task if ``user`` may see it. ``for_update`` locks its instance row, then the task row.
+
+    With ``for_update`` the visibility check is a subquery of the instance lock's statement: one
+    round trip finds, checks and locks.
+    """
     visible = selectors.tasks_visible_to(user=user).filter(pk=task_id).order_by()
-    instance_id = visible.values_list("instance_id", flat=True).first()
-    if instance_id is None:
-        _task_denied(user, task_id)
-        raise Http404("No such task.")
     if for_update:
         from processes.services import instance_locked
 
-        instance = instance_locked(instance_id)
+        try:
+            instance = instance_locked(Subquery(visible.values("instance_id")[:1]))
+        except ProcessInstance.DoesNotExist:
+            _task_denied(user, task_id)
+            raise Http404("No such task.") from None
         task = (
             Task.objects.select_for_update(of=("self",))
             .select_related("role", "assignee")
@@ -30,9 +36,11 @@ def access_task(*, user: Any, task_id: int, for_update: bool = False) -> Task:
         )
         task.instance = instance  # locked and read in this transaction: services use it as is
         return task
-    return Task.objects.select_related("role", "instance__version__journey", "assignee").get(
-        pk=task_id
-    )
+    found = visible.select_related("role", "instance__version__journey", "assignee").first()
+    if found is None:
+        _task_denied(user, task_id)
+        raise Http404("No such task.")
+    return found
 
 
 def _task_denied(user: Any, task_id: int) -> None:
