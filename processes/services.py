@@ -45,6 +45,7 @@ from processes.models import (
 from processes.runtime import engine_for
 from tasks.models import LIVE_TASK_STATUSES, Role, Task
 from workflow_site import effects, telemetry
+from workflow_site import permissions as shared_permissions
 from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
 JOURNEY_PERMISSIONS = {
@@ -74,17 +75,7 @@ def check_bpmn(*, bpmn_xml: str) -> list[ProcessSummary]:
 
 
 def _check_permission(user: Any, permission: str, journey: Journey | None = None) -> None:
-    allowed = (
-        permissions.can(user, permission, journey)
-        if journey is not None
-        else bool(user is not None and user.is_active and user.has_perm(permission))
-    )
-    if not allowed:
-        raise ApplicationError(
-            "permission_denied",
-            "You are not allowed to do this.",
-            details={"permission": permission},
-        )
+    shared_permissions.require(user, permission, journey)
 
 
 @audit.audit_batched

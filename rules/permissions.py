@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from rules.models import Rule
+from workflow_site import permissions as shared
 
 VIEW = "rules.view_rule"
 EDIT = "rules.edit_rule"
@@ -19,23 +19,12 @@ ACTIONS = {"view": VIEW, "edit": EDIT, "publish": PUBLISH}
 
 def can(user: Any, permission: str, rule: Rule) -> bool:
     """True when ``user`` holds ``permission`` globally or on this rule."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.has_perm(permission) or user.has_perm(permission, rule))
+    return shared.can(user, permission, rule)
 
 
 def rules_with(user: Any, permissions: list[str]) -> QuerySet[Rule]:
     """Rules on which ``user`` holds any of ``permissions``, globally or per rule."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Rule.objects.none()
-    return get_objects_for_user(
-        user,
-        permissions,
-        klass=Rule,
-        any_perm=True,
-        accept_global_perms=True,
-        with_superuser=True,
-    )
+    return shared.objects_with(user, permissions, Rule)
 
 
 def visible_rules(user: Any) -> QuerySet[Rule]:

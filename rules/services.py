@@ -19,6 +19,7 @@ from rules.core import definition_problems as core_problems
 from rules.core.dmn import DmnError, ImportedDecision, parse_dmn
 from rules.core.tabular import import_csv
 from rules.models import Rule, RuleKind, RulePin, RuleVersion
+from workflow_site import permissions as shared_permissions
 from workflow_site.errors import ApplicationError, ConflictError
 
 #: A new rule's draft, by kind: something the editor can start from.
@@ -40,17 +41,7 @@ EMPTY_DEFINITIONS: dict[str, dict[str, Any]] = {
 
 
 def check_permission(user: Any, permission: str, rule: Rule | None = None) -> None:
-    allowed = (
-        permissions.can(user, permission, rule)
-        if rule is not None
-        else bool(user is not None and user.is_active and user.has_perm(permission))
-    )
-    if not allowed:
-        raise ApplicationError(
-            "permission_denied",
-            "You are not allowed to do this.",
-            details={"permission": permission},
-        )
+    shared_permissions.require(user, permission, rule)
 
 
 def problems_error(
