@@ -3,6 +3,7 @@
 from django.urls import path
 
 from monitoring import api
+from monitoring.analytics import api as analytics_api
 from monitoring.simulation import api as simulation_api
 
 urlpatterns = [
@@ -27,5 +28,36 @@ urlpatterns = [
         "simulation/runs/<int:run_id>",
         simulation_api.SimulationRunDetailApi.as_view(),
         name="api-simulation-run-detail",
+    ),
+    path(
+        "analytics/variants",
+        analytics_api.AnalyticsVariantsApi.as_view(),
+        name="api-analytics-variants",
+    ),
+    path(
+        "analytics/conformance",
+        analytics_api.AnalyticsConformanceApi.as_view(),
+        name="api-analytics-conformance",
+    ),
+    path(
+        "analytics/handovers",
+        analytics_api.AnalyticsHandoversApi.as_view(),
+        name="api-analytics-handovers",
+    ),
+    path("analytics/steps", analytics_api.AnalyticsStepsApi.as_view(), name="api-analytics-steps"),
+    path(
+        "analytics/anomalies",
+        analytics_api.AnalyticsAnomaliesApi.as_view(),
+        name="api-analytics-anomalies",
+    ),
+    path(
+        "analytics/event-log.xes",
+        analytics_api.AnalyticsXesApi.as_view(),
+        name="api-analytics-xes",
+    ),
+    path(
+        "analytics/event-log.ocel.json",
+        analytics_api.AnalyticsOcelApi.as_view(),
+        name="api-analytics-ocel",
     ),
 ]

@@ -190,7 +190,9 @@ class JourneyRetention(models.Model):
         return f"{self.journey}: {days}{' (legal hold)' if self.legal_hold else ''}"
 
 
-# SLAs, business calendars and escalations (defined beside the audit trail, registered here).
+# SLAs, business calendars and escalations (defined beside the audit trail), and simulation
+# runs (defined in the simulation package), registered here.
+from monitoring.simulation.models import SimulationRun  # noqa: E402, F401
 from monitoring.sla_models import (  # noqa: E402, F401
     BusinessCalendar,
     Holiday,
@@ -199,6 +201,3 @@ from monitoring.sla_models import (  # noqa: E402, F401
     SlaEscalation,
     WorkingPeriod,
 )
-
-# Simulation runs (defined in the simulation package, registered here).
-from monitoring.simulation.models import SimulationRun  # noqa: E402, F401

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from monitoring import dashboard_views, views
+from monitoring.analytics import views as analytics_views
+from monitoring.simulation import views as simulation_views
 
 urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
@@ -14,4 +16,11 @@ urlpatterns = [
         dashboard_views.dashboard_compliance,
         name="dashboard-compliance",
     ),
+    path(
+        "dashboard/anomalies/",
+        analytics_views.dashboard_anomalies,
+        name="dashboard-anomalies",
+    ),
+    path("analytics/", analytics_views.analytics_page, name="analytics"),
+    path("what-if/", simulation_views.whatif_page, name="what-if"),
 ]

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from processes.models import InstanceEvent, InstanceStatus, JourneyVersion, ProcessInstance
+from django.utils import timezone
+
+from processes.models import (
+    InstanceEvent,
+    InstanceStatus,
+    Journey,
+    JourneyVersion,
+    ProcessInstance,
+    VersionStatus,
+)
 from tasks.models import Role, Task, TaskStatus
 
 
@@ -81,3 +90,25 @@ def record_case(
         instance.save(update_fields=["ended_at"])
         InstanceEvent.objects.create(instance=instance, kind=status, at=moment)
     return instance
+
+
+def loan_history(users: dict[str, Any], *, count: int = 40) -> Journey:
+    """``count`` completed loans over the last two weeks: every fourth went to an underwriter.
+    Capturing takes 10 minutes, checking documents 30, underwriting 2 hours."""
+    journey = Journey.objects.get(key="loan-application")
+    version = journey.versions.get(status=VersionStatus.PUBLISHED)
+    now = timezone.now()
+    for number in range(count):
+        steps = [
+            Step("Task_Capture", "loan-officers", users["ana"], wait=60, work=600),
+            Step("Task_Documents", "loan-officers", users["ben"], wait=120, work=1800),
+        ]
+        if number % 4 == 0:
+            steps.append(Step("Task_Underwrite", "underwriters", users["carla"], work=7200))
+        record_case(
+            version,
+            steps,
+            start=now - timedelta(days=14) + timedelta(hours=8 * number),
+            data={"amount": 90_000 if number % 4 == 0 else 10_000, "documents_ok": True},
+        )
+    return journey

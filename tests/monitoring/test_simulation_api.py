@@ -3,11 +3,9 @@ managers only, runs visible to who asked for them, progress told over the live s
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from monitoring.models import AuditEvent
 from monitoring.simulation import inputs
@@ -15,33 +13,11 @@ from monitoring.simulation.models import SimulationRun, SimulationStatus
 from monitoring.simulation.scenario import MIN_HISTORY, read_scenario
 from processes.models import Journey, VersionStatus
 from tests.factories import UserFactory
-from tests.monitoring.history_support import Step, record_case
+from tests.monitoring.history_support import loan_history
 from workflow_site import effects
 
 # Real commits: the job and its broadcasts run after the request's transaction commits.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def loan_history(users: dict[str, Any], *, count: int = 40) -> Journey:
-    """``count`` completed loans over the last two weeks: every fourth went to an underwriter.
-    Capturing takes 10 minutes, checking documents 30, underwriting 2 hours."""
-    journey = Journey.objects.get(key="loan-application")
-    version = journey.versions.get(status=VersionStatus.PUBLISHED)
-    now = timezone.now()
-    for number in range(count):
-        steps = [
-            Step("Task_Capture", "loan-officers", users["ana"], wait=60, work=600),
-            Step("Task_Documents", "loan-officers", users["ben"], wait=120, work=1800),
-        ]
-        if number % 4 == 0:
-            steps.append(Step("Task_Underwrite", "underwriters", users["carla"], work=7200))
-        record_case(
-            version,
-            steps,
-            start=now - timedelta(days=14) + timedelta(hours=8 * number),
-            data={"amount": 90_000 if number % 4 == 0 else 10_000, "documents_ok": True},
-        )
-    return journey
 
 
 SCENARIO = {
