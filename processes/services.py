@@ -472,8 +472,11 @@ def _store(
     before: tuple[list[Any], set[str]] | None = None,
     items_before: WorkItems | None = None,
     in_hand: Task | None = None,
+    written: bool = False,
 ) -> None:
     """Write the engine's new state and bring the task, timer, wait and incident rows in line.
+
+    ``written``: the instance row was just inserted holding this state (nothing to update).
 
     ``before`` holds the armed timers and waits of the state the event was applied to, and
     ``items_before`` its work items: what did not change needs no query. ``in_hand`` is the task
@@ -493,8 +496,9 @@ def _store(
         instance.status = engine_status
     if instance.status in FINAL_STATUSES and instance.ended_at is None:
         instance.ended_at = timezone.now()
-    instance.lock_version += 1
-    instance.save(update_fields=["marking", "data", "status", "ended_at", "lock_version"])
+    if not written:
+        instance.lock_version += 1
+        instance.save(update_fields=["marking", "data", "status", "ended_at", "lock_version"])
     if instance.status != status_before:
         _audit_instance(
             instance,
@@ -800,7 +804,13 @@ def instance_start(
         )
     engine = engine_for(version)
     state, fired = engine.start(copy.deepcopy(data or {}), now=timezone.now())
+    # A running start is inserted with its state at once; one that ended at once goes through
+    # the status change (and its audit event) in _store.
+    running = state.status == InstanceStatus.RUNNING
     instance = ProcessInstance.objects.create(
+        marking=state_to_json(state) if running else {},
+        data=copy.deepcopy(state.data) if running else {},
+        lock_version=1 if running else 0,
         version=version,
         business_key=business_key[:200],
         correlation_key=correlation_key[:200],
@@ -821,7 +831,16 @@ def instance_start(
             "data": state.data,
         },
     )
-    _store(instance, engine, state, fired, actor=actor, before=([], set()), items_before={})
+    _store(
+        instance,
+        engine,
+        state,
+        fired,
+        actor=actor,
+        before=([], set()),
+        items_before={},
+        written=running,
+    )
     telemetry.process_started(journey.key, version.number, instance.pk)
     return instance
 
