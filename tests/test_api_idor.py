@@ -13,10 +13,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from designer import services as designer_services
+from monitoring.simulation.models import SimulationRun
 from processes import services
 from processes.models import Incident
 from rules import services as rule_services
-from tests.factories import MINIMAL_BPMN, UserFactory
+from tests.factories import MINIMAL_BPMN, RoleFactory, UserFactory
 from workflow_site.demo import demo_data_install
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,16 @@ def owners_objects() -> dict[str, int]:
     owner = type(owner).objects.get(pk=owner.pk)  # without the cached permissions
     rule = rule_services.rule_create(actor=owner, key="private-rule", name="P", kind="condition")
     rule_services.rule_publish(actor=owner, rule=rule)
+    run = SimulationRun.objects.create(
+        journey=journey,
+        version=journey.versions.get(),
+        version_number=1,
+        version_status="published",
+        bpmn_xml=PRIVATE,
+        created_by=owner,
+    )
     return {
+        "run_id": run.pk,
         "rule_id": rule.pk,
         "journey_id": journey.pk,
         "number": 1,
@@ -86,9 +96,14 @@ def test_another_users_object_is_indistinguishable_from_a_missing_one(
 ) -> None:
     routes = routes_with_ids()
     assert len(routes) >= 20
-    stranger = client_for("carla")
+    # Simulations are for managers (anyone else gets a 403 whatever the id): a manager who is
+    # not staff and did not ask for the run is the stranger there.
+    manager = UserFactory(username="manager")
+    RoleFactory(key="managed", name="Managed", manager=manager)
+    strangers = {"carla": client_for("carla"), "manager": client_for("manager")}
     owner = client_for("owner")
     for method, path in routes:
+        stranger = strangers["manager" if path.startswith("/api/simulation/") else "carla"]
         theirs = re.sub(r"\{(\w+)\}", lambda m: str(owners_objects[m.group(1)]), path)
         missing = re.sub(
             r"\{(\w+)\}",

@@ -869,6 +869,7 @@ def test_no_odd_request_makes_a_server_error(
         "incident_id": 1,
         "scenario_id": 1,
         "rule_id": 1,
+        "run_id": 1,
     }
     client = api_as(demo_users[username])
     for path in EVERY_PATH:
