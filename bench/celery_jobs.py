@@ -8,7 +8,16 @@ continues its instance in one transaction (``instance_job_done``). The rate is t
 jobs finished over the time between the first and the last one finishing (the workers' drain
 rate, worker start-up excluded); every instance must have completed, none twice.
 
-``python -m bench.celery_jobs [--quick] [--jobs N] [--concurrency N]``
+The worker is set up as production's: prefork, one process per core, prefetch multiplier 1,
+acks late (a child killed mid-job has its job requeued at once; see
+tests/processes/test_jobs_worker_killed.py). A job is CPU-bound (about three fifths of its
+time is Python: the ORM, Celery, the engine; the rest waits on PostgreSQL), so more processes
+than cores only contend: on the shared 2-core machine 4 processes did no better than 2
+(103, 148, 195 jobs/s against 148, 188, 184 in alternating runs), nor did a threads pool or a
+prefetch of 4 within the noise. ``--pool``,
+``--concurrency`` and ``--prefetch`` try other setups.
+
+``python -m bench.celery_jobs [--quick] [--jobs N] [--concurrency N] [--pool P] [--prefetch N]``
 """
 
 from __future__ import annotations
@@ -47,10 +56,13 @@ def echo(data: Any) -> dict[str, Any]:
     return {"echoed": True}
 
 
-def _worker(queue: str, concurrency: int) -> subprocess.Popen[bytes]:
+def _worker(
+    queue: str, concurrency: int, pool: str = "prefork", prefetch: int = 1
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "bench.celery_jobs", "worker"]
-        + ["--pool", "prefork", "--concurrency", str(concurrency), "-Q", queue]
+        + ["--pool", pool, "--concurrency", str(concurrency), "-Q", queue]
+        + ["--prefetch-multiplier", str(prefetch)]
         + ["-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         + ["--loglevel", "WARNING"],
         env=common.production_env(),
@@ -60,7 +72,9 @@ def _worker(queue: str, concurrency: int) -> subprocess.Popen[bytes]:
     )
 
 
-def measure(jobs: int = 2000, concurrency: int | None = None) -> dict[str, Any]:
+def measure(
+    jobs: int = 2000, concurrency: int | None = None, pool: str = "prefork", prefetch: int = 1
+) -> dict[str, Any]:
     reason = common.missing_services()
     if reason is None and not os.environ.get("CELERY_BROKER_URL", os.environ.get("REDIS_URL")):
         reason = "neither CELERY_BROKER_URL nor REDIS_URL is set"
@@ -79,7 +93,7 @@ def measure(jobs: int = 2000, concurrency: int | None = None) -> dict[str, Any]:
     began = time.perf_counter()
     ids = [services.instance_start(actor=user, journey=journey).pk for _ in range(jobs)]
     enqueue_seconds = time.perf_counter() - began
-    worker = _worker(queue, concurrency)
+    worker = _worker(queue, concurrency, pool, prefetch)
     try:
         deadline = time.monotonic() + 120 + jobs / 20
         finished = InstanceEvent.objects.filter(instance_id__in=ids, kind="job_done")
@@ -107,7 +121,8 @@ def measure(jobs: int = 2000, concurrency: int | None = None) -> dict[str, Any]:
             "celery_jobs": {
                 "jobs": jobs,
                 "worker_processes": concurrency,
-                "pool": "prefork",
+                "pool": pool,
+                "prefetch_multiplier": prefetch,
                 "broker": str(app.conf.broker_url).split("://", 1)[0],
                 "drain_seconds": round(window, 3),
                 "enqueue_per_s": round(jobs / enqueue_seconds, 1),
@@ -120,11 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 jobs")
     parser.add_argument("--jobs", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, default=None, help="default: one per core")
+    parser.add_argument("--pool", default="prefork", help="Celery pool: prefork, threads, solo")
+    parser.add_argument("--prefetch", type=int, default=1, help="prefetch multiplier")
     arguments = parser.parse_args(argv)
     if arguments.quick:
         arguments.jobs = 100
-    print(json.dumps(measure(arguments.jobs, arguments.concurrency), indent=2))
+    print(
+        json.dumps(
+            measure(arguments.jobs, arguments.concurrency, arguments.pool, arguments.prefetch),
+            indent=2,
+        )
+    )
     return 0
 
 

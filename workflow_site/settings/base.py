@@ -201,6 +201,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection before and after every job unless this is
+# set (a new PostgreSQL connection per job, a fifth of its time); workflow_site.celery closes what
+# is broken or older than CONN_MAX_AGE instead, as Django does around a request.
+CELERY_DB_REUSE_MAX = 2**62
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
