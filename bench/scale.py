@@ -7,7 +7,9 @@ open tasks (70 % offered to a role, 30 % claimed by a member; priorities, due da
 times spread out) and 20,000 completed ones. Then, for ``repeats`` different users, the pages
 the inbox API serves are timed (count + first page of 50, tabs ``mine`` and ``offered``, plus
 the badge counts), and the dashboard-style reads an operator's overview makes (open tasks by
-role and status, overdue open tasks, running instances by journey, the newest instances page).
+role and status, overdue open tasks, running instances by journey, the newest instances page),
+and the managers' dashboard page's reads (``monitoring.metrics``: SLA tiles, throughput, cycle
+times, workload, compliance, the first page of active instances) for staff and a role's manager.
 ``EXPLAIN ANALYZE`` of the slowest query of each kind is kept in the details.
 
 ``python -m bench.scale [--quick] [--repeats N]``  (``--quick``: 1,000 instances, 10,000 tasks)
@@ -184,8 +186,10 @@ def _measure_queries(repeats: int) -> dict[str, Any]:
     model = get_user_model()
     workers = list(model.objects.filter(username__startswith="scale-worker-").order_by("?"))
     admin = common.bench_user()
+    managers = [admin, model.objects.get(username="scale-manager-03")]
     inbox: list[float] = []
     dashboard: list[float] = []
+    dashboard_page: list[float] = []
     for index in range(repeats):
         user = workers[index % len(workers)]
         for scope in ("mine", "offered"):
@@ -201,6 +205,9 @@ def _measure_queries(repeats: int) -> dict[str, Any]:
             _page(process_selectors.instance_list(user=admin))
 
         _timed(dashboard, overview)
+        # The managers' dashboard page itself (monitoring.dashboard_views.dashboard), for staff
+        # and for the manager of one role in turn.
+        _timed(dashboard_page, functools.partial(_dashboard_page, managers[index % 2]))
     user = workers[0]
     plans = {
         "inbox_offered": selectors.inbox(user=user, scope="offered")[:PAGE].explain(analyze=True),
@@ -213,13 +220,30 @@ def _measure_queries(repeats: int) -> dict[str, Any]:
     }
     inbox.sort()
     dashboard.sort()
+    dashboard_page.sort()
     return {
+        "dashboard_page_p95": common.percentile(dashboard_page, 0.95),
+        "dashboard_page_p50": common.percentile(dashboard_page, 0.5),
         "inbox_p95": common.percentile(inbox, 0.95),
         "inbox_p50": common.percentile(inbox, 0.5),
         "dashboard_p95": common.percentile(dashboard, 0.95),
         "dashboard_p50": common.percentile(dashboard, 0.5),
         "plans": plans,
     }
+
+
+def _dashboard_page(user: Any) -> None:
+    """The reads of the dashboard page: figures, compliance, filters, first page of the active."""
+    from django.core.paginator import Paginator
+
+    from monitoring import metrics
+
+    scope = metrics.scope_for(user=user)
+    metrics.metrics(scope)
+    metrics.sla_compliance(scope)
+    list(scope.journeys())
+    list(scope.roles())
+    list(Paginator(metrics.active_instances(scope), 20).get_page(1))
 
 
 def _child(instances: int, repeats: int) -> dict[str, Any]:
@@ -265,6 +289,7 @@ def measure(instances: int = INSTANCES, repeats: int = 40) -> dict[str, Any]:
     return {
         f"inbox_p95_ms_{label}": common.ms(figures["inbox_p95"]),
         f"dashboard_p95_ms_{label}": common.ms(figures["dashboard_p95"]),
+        f"dashboard_page_p95_ms_{label}": common.ms(figures["dashboard_page_p95"]),
         "details": {
             "scale": {
                 "database": name,
@@ -273,6 +298,7 @@ def measure(instances: int = INSTANCES, repeats: int = 40) -> dict[str, Any]:
                 "repeats": repeats,
                 "inbox_p50_ms": common.ms(figures["inbox_p50"]),
                 "dashboard_p50_ms": common.ms(figures["dashboard_p50"]),
+                "dashboard_page_p50_ms": common.ms(figures["dashboard_page_p50"]),
                 "plans": figures["plans"],
             }
         },

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from monitoring.sla import AT_RISK, BREACHED, ON_TRACK, PAUSED
@@ -433,17 +433,32 @@ def bottlenecks(scope: Scope, journey: Journey) -> dict[str, Any]:
 
 def active_instances(scope: Scope) -> QuerySet[ProcessInstance]:
     """Running and suspended instances, newest first, with their open and breached task
-    counts (``open_tasks``, ``breached_tasks``)."""
+    counts (``open_tasks``, ``breached_tasks``).
+
+    The counts are subqueries per instance, not a join grouped by instance: the database counts
+    the tasks of the page's instances only (after the sort and the limit), not of every active
+    instance, and the paginator's count needs no tasks at all.
+    """
+
+    def open_tasks(**conditions: Any) -> Coalesce:
+        counted = (
+            Task.objects.filter(
+                instance=OuterRef("pk"), status__in=OPEN_TASK_STATUSES, **conditions
+            )
+            .order_by()
+            .values("instance")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted), 0)
+
     return (
         scope.instances()
         .filter(status__in=ACTIVE_STATUSES)
         .select_related("version__journey", "started_by")
         .annotate(
-            open_tasks=Count("tasks", filter=Q(tasks__status__in=OPEN_TASK_STATUSES)),
-            breached_tasks=Count(
-                "tasks",
-                filter=Q(tasks__status__in=OPEN_TASK_STATUSES, tasks__sla_deadline__lte=scope.now),
-            ),
+            open_tasks=open_tasks(),
+            breached_tasks=open_tasks(sla_deadline__lte=scope.now),
         )
         .order_by("-started_at", "-pk")
     )
