@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
@@ -15,6 +16,11 @@ from monitoring import context
 # Close codes in the 4000 range are ours: 4401 means the socket has no signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
 MAX_SUBSCRIPTIONS = 50
+#: Channel-layer messages whose handlers never touch the database. Channels runs Django's
+#: close_old_connections before every handler, in the one thread sync code shares: one change
+#: to a thousand sockets would queue a thousand hops to that thread. This consumer reads the
+#: database only through database_sync_to_async, which closes old connections itself.
+NO_DATABASE_MESSAGES = frozenset({"live.event", "presence.here", "presence.ack", "presence.left"})
 
 
 def user_group(user_id: int) -> str:
@@ -88,6 +94,12 @@ def _socket_context(scope: dict[str, Any]) -> context.RequestContext:
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") in NO_DATABASE_MESSAGES:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
