@@ -142,7 +142,7 @@ REDIS_URL = env_str("REDIS_URL")
 # process hands it to its own members in memory; what is published while a server is cut off from
 # Redis is not replayed (it reconnects and subscribes again by itself). ``lists``: channels_redis's
 # list per channel, a message kept up to ``expiry`` seconds for a reader, one Redis entry per
-# member and one read per message: five times slower to reach 1,000 sockets (bench/ws_fanout.py).
+# member and one read per message: slower to reach many sockets (bench/ws_fanout.py).
 CHANNEL_LAYER_KIND = env_str("ITINERA_CHANNEL_LAYER", "pubsub")
 if CHANNEL_LAYER_KIND not in ("pubsub", "lists"):
     raise ImproperlyConfigured(
