@@ -162,6 +162,22 @@ class Task(models.Model):
                 condition=models.Q(sla_deadline__isnull=False, sla_escalated_at__isnull=True),
                 name="task_sla_due",
             ),
+            # SLA compliance over a period (monitoring.metrics.sla_compliance): tasks with an SLA
+            # completed in it, and live ones whose deadline passed in it, as ranges of these two
+            # instead of a scan of every task.
+            models.Index(
+                fields=["completed_at"],
+                condition=models.Q(sla_seconds__isnull=False, status=str(TaskStatus.COMPLETED)),
+                name="task_sla_completed",
+            ),
+            models.Index(
+                fields=["sla_deadline"],
+                condition=models.Q(
+                    sla_seconds__isnull=False,
+                    status__in=[str(status) for status in LIVE_TASK_STATUSES],
+                ),
+                name="task_sla_live_deadline",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
