@@ -310,7 +310,15 @@ def cycle_times(scope: Scope) -> dict[str, Any]:
 
 
 def workload(scope: Scope) -> dict[str, list[dict[str, Any]]]:
-    """Open work now, per role and per person: open, started, at risk and breached tasks."""
+    """Open work now, per role and per person: open, started, at risk and breached tasks.
+
+    One pass over the open tasks, grouped by role and assignee ids (a few hundred groups); the
+    two lists are sums of it, named from the roles and users it found. Roles are listed by name
+    and people by open tasks (most first), then user name; tasks without a role or an assignee
+    come last among equals.
+    """
+    from django.contrib.auth import get_user_model
+
     states = _state_filters(scope.now)
     open_tasks = scope.tasks().filter(status__in=OPEN_TASK_STATUSES)
     counts = {
@@ -319,40 +327,50 @@ def workload(scope: Scope) -> dict[str, list[dict[str, Any]]]:
         "at_risk": Count("pk", filter=Q(sla_seconds__isnull=False) & states[AT_RISK]),
         "breached": Count("pk", filter=Q(sla_seconds__isnull=False) & states[BREACHED]),
     }
-    roles = open_tasks.values("role__key", "role__name").annotate(**counts).order_by("role__name")
-    people = (
-        open_tasks.values("assignee__username", "assignee__first_name", "assignee__last_name")
-        .annotate(**counts)
-        .order_by(F("open").desc(), "assignee__username")
-    )
+    by_role: dict[int | None, dict[str, int]] = {}
+    by_user: dict[int | None, dict[str, int]] = {}
+    groups: Any = open_tasks.values("role_id", "assignee_id").annotate(**counts).order_by()
+    for row in groups:
+        for key, totals in ((row["role_id"], by_role), (row["assignee_id"], by_user)):
+            sums = totals.setdefault(key, dict.fromkeys(counts, 0))
+            for name in counts:
+                sums[name] += row[name]
+    roles = Role.objects.in_bulk([key for key in by_role if key is not None])
+    users = get_user_model().objects.in_bulk([key for key in by_user if key is not None])
+
+    def role_order(key: int | None) -> tuple[Any, ...]:
+        return (key is None, roles[key].name if key is not None else "", key or 0)
+
+    def user_order(key: int | None) -> tuple[Any, ...]:
+        name = users[key].get_username() if key is not None else ""
+        return (-by_user[key]["open"], key is None, name)
+
+    def person(key: int | None) -> str:
+        if key is None:
+            return "(offered, not claimed)"
+        user = users[key]
+        return " ".join(part for part in (user.first_name, user.last_name) if part) or str(
+            user.get_username()
+        )
+
     return {
         "roles": [
             {
-                "role": row["role__key"],
-                "name": row["role__name"] or "(no role)",
-                **_only(row, counts),
+                "role": roles[key].key if key is not None else None,
+                "name": roles[key].name if key is not None else "(no role)",
+                **by_role[key],
             }
-            for row in roles
+            for key in sorted(by_role, key=role_order)
         ],
         "users": [
             {
-                "user": row["assignee__username"],
-                "name": " ".join(
-                    part
-                    for part in (row["assignee__first_name"], row["assignee__last_name"])
-                    if part
-                )
-                or row["assignee__username"]
-                or "(offered, not claimed)",
-                **_only(row, counts),
+                "user": users[key].get_username() if key is not None else None,
+                "name": person(key),
+                **by_user[key],
             }
-            for row in people
+            for key in sorted(by_user, key=user_order)
         ],
     }
-
-
-def _only(row: Any, names: dict[str, Any]) -> dict[str, int]:
-    return {name: row[name] for name in names}
 
 
 def metrics(scope: Scope) -> dict[str, Any]:
