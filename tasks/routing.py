@@ -61,6 +61,8 @@ def choose_assignee(
 
 
 def _least_loaded(role: Role | None) -> User | None:
+    if role is None:
+        return None  # nobody to choose from (and no query to build)
     open_tasks = Count("assigned_tasks", filter=Q(assigned_tasks__status__in=OPEN_TASK_STATUSES))
     return candidates(role).annotate(open_tasks=open_tasks).order_by("open_tasks", "id").first()
 
