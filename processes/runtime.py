@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import datetime
 
 from processes.bpmn.importer import import_definitions
 from processes.engine.core import Engine
@@ -15,15 +16,17 @@ from processes.models import JourneyVersion
 from rules.runtime import rules_for_version
 
 _CACHE_SIZE = 256
-_engines: OrderedDict[tuple[int, int, int], Engine] = OrderedDict()
+_engines: OrderedDict[tuple[int, int, datetime], Engine] = OrderedDict()
 _lock = threading.Lock()
 
 
 def engine_for(version: JourneyVersion) -> Engine:
     """The engine of ``version`` (service tasks with a topic run as jobs; the rules it names are
     the versions it pinned when published, or the latest for rules marked "always latest")."""
-    # The text's hash guards against a reused primary key (a restored or recreated database).
-    key = (version.pk, version.lock_version, hash(version.bpmn_xml))
+    # The creation moment guards against a reused primary key (a restored or recreated
+    # database); the text itself is read only when the engine is not cached yet, so callers may
+    # defer it.
+    key = (version.pk, version.lock_version, version.created_at)
     with _lock:
         engine = _engines.get(key)
         if engine is not None:

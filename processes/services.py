@@ -680,6 +680,7 @@ def instance_locked(instance_id: int | Subquery) -> ProcessInstance:
     instance = (
         ProcessInstance.objects.select_for_update(of=("self",))
         .select_related("version__journey")
+        .defer("version__bpmn_xml")  # the cached engine stands for it (see engine_for)
         .get(pk=instance_id)
     )
     if connection.in_atomic_block:
