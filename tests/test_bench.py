@@ -81,6 +81,7 @@ def test_durable_benchmark_completes_tasks_through_the_services(bench_env: dict[
     for shape in ("seq10", "par10"):
         assert figures[f"durable_completions_per_s_{shape}"] > 0
         assert figures[f"durable_p99_ms_{shape}"] >= figures[f"durable_p50_ms_{shape}"] > 0
+        assert figures[f"durable_client_cpu_ms_{shape}"] > 0
 
 
 def test_api_benchmark_completes_tasks_over_http(bench_env: dict[str, str]) -> None:
