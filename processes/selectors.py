@@ -157,6 +157,7 @@ def waiting_job(*, instance_id: int, activity: int) -> tuple[str, str, dict[str,
 
     instance = (
         ProcessInstance.objects.select_related("version")
+        .defer("version__bpmn_xml")  # read only if the engine is not cached yet
         .filter(pk=instance_id, status=InstanceStatus.RUNNING)
         .first()
     )
