@@ -16,7 +16,6 @@ from processes import permissions
 from processes import selectors as journey_selectors
 from processes.bpmn.importer import import_definitions
 from processes.engine.expressions import ExpressionError, compile_expression
-from processes.engine.model import Definitions, Finding
 from processes.engine.timers import TimerError, check_timer
 from processes.engine.validate import has_errors, validate
 from processes.models import Journey, JourneyVersion, VersionStatus
@@ -60,29 +59,11 @@ def editor_source(*, journey: Journey) -> EditorSource | None:
     )
 
 
-def _form_findings(definitions: Definitions) -> list[Finding]:
-    """Task forms that cannot become a form schema (publishing refuses them too)."""
-    from tasks.forms import form_schema
-
-    findings = []
-    for process in definitions.processes.values():
-        for node in process.nodes.values():
-            if not node.form:
-                continue
-            try:
-                form_schema(node.form)
-            except ApplicationError as error:
-                findings.append(
-                    Finding("error", node.id, "bad-form", error.message, element_type=node.type)
-                )
-    return findings
-
-
 def document_findings(*, bpmn_xml: str) -> dict[str, Any]:
     """``{"valid", "findings"}`` of the diagram being edited: the checks publishing runs."""
     check_bpmn(bpmn_xml=bpmn_xml)
     definitions = import_definitions(bpmn_xml)
-    findings = validate(definitions) + _form_findings(definitions)
+    findings = validate(definitions) + journey_selectors.form_findings(definitions)
     findings.sort(key=lambda finding: finding.severity != "error")
     return {
         "valid": not has_errors(findings),

@@ -10,6 +10,7 @@ from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 
 from processes import permissions
+from processes.engine.model import Definitions, Finding
 from processes.models import (
     Incident,
     InstanceEvent,
@@ -91,6 +92,25 @@ def bpmn_findings(*, bpmn_xml: str) -> dict[str, Any]:
         "valid": not has_errors(findings),
         "findings": [finding.as_dict() for finding in findings],
     }
+
+
+def form_findings(definitions: Definitions) -> list[Finding]:
+    """Task forms that cannot be turned into a form schema, as findings on their task
+    (publishing refuses them; the designer shows them)."""
+    from tasks.forms import form_schema
+
+    findings = []
+    for process in definitions.processes.values():
+        for node in process.nodes.values():
+            if not node.form:
+                continue
+            try:
+                form_schema(node.form)
+            except ApplicationError as error:
+                findings.append(
+                    Finding("error", node.id, "bad-form", error.message, element_type=node.type)
+                )
+    return findings
 
 
 def journey_version_export(*, version: JourneyVersion) -> bytes:

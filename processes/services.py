@@ -25,7 +25,7 @@ from processes.engine.core import (
     snapshot,
     work_items,
 )
-from processes.engine.model import Definitions, Finding, Node
+from processes.engine.model import Node
 from processes.engine.state import CaseState, state_from_json, state_to_json
 from processes.engine.validate import validate
 from processes.jobs import run_service_task
@@ -198,7 +198,9 @@ def check_executable(*, bpmn_xml: str) -> None:
     """Refuse a process the engine cannot run, listing every error finding by element."""
     check_bpmn(bpmn_xml=bpmn_xml)
     definitions = import_definitions(bpmn_xml)
-    findings = validate(definitions) + _form_findings(definitions) + sla.sla_findings(definitions)
+    findings = (
+        validate(definitions) + selectors.form_findings(definitions) + sla.sla_findings(definitions)
+    )
     errors = [finding for finding in findings if finding.severity == "error"]
     if errors:
         first = errors[0]
@@ -209,24 +211,6 @@ def check_executable(*, bpmn_xml: str) -> None:
             field="bpmn_xml",
             details={"findings": [finding.as_dict() for finding in findings]},
         )
-
-
-def _form_findings(definitions: Definitions) -> list[Finding]:
-    """Task forms that cannot be turned into a form schema, as findings on their task."""
-    from tasks.forms import form_schema
-
-    findings = []
-    for process in definitions.processes.values():
-        for node in process.nodes.values():
-            if not node.form:
-                continue
-            try:
-                form_schema(node.form)
-            except ApplicationError as error:
-                findings.append(
-                    Finding("error", node.id, "bad-form", error.message, element_type=node.type)
-                )
-    return findings
 
 
 @audit.audit_batched
