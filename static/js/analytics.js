@@ -8,19 +8,7 @@
   params.set("journey", root.dataset.journey);
   const query = "?" + params.toString();
 
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return "—";
-    let total = Math.round(seconds);
-    if (total < 60) return total + " s";
-    let minutes = Math.floor(total / 60);
-    if (minutes < 60) return minutes + " min";
-    let hours = Math.floor(minutes / 60);
-    minutes = minutes % 60;
-    if (hours < 24) return hours + " h" + (minutes ? " " + minutes + " min" : "");
-    const days = Math.floor(hours / 24);
-    hours = hours % 24;
-    return days + " d" + (hours ? " " + hours + " h" : "");
-  }
+  const duration = window.ItineraFormat.duration;
 
   async function load(url) {
     const response = await fetch(url + query, { credentials: "same-origin", headers: { Accept: "application/json" } });

@@ -20,19 +20,7 @@
 
   function hours(seconds) { return seconds == null ? null : Math.round(seconds / 36) / 100; }
 
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return "—";
-    let total = Math.round(seconds);
-    if (total < 60) return total + " s";
-    let minutes = Math.floor(total / 60);
-    if (minutes < 60) return minutes + " min";
-    let h = Math.floor(minutes / 60);
-    minutes = minutes % 60;
-    if (h < 24) return h + " h" + (minutes ? " " + minutes + " min" : "");
-    const days = Math.floor(h / 24);
-    h = h % 24;
-    return days + " d" + (h ? " " + h + " h" : "");
-  }
+  const duration = window.ItineraFormat.duration;
 
   function card(side) { return form.querySelector('[data-scenario="' + side + '"]'); }
 
