@@ -308,10 +308,27 @@ def rule_delete(*, actor: Any, rule: Rule) -> None:
     rule.delete()
 
 
-def _grantee(user: Any = None, group: Group | None = None) -> Any:
+def _grant_target(
+    actor: Any, rule: Rule, action: str, user: Any, group: Group | None
+) -> tuple[str, Any, dict[str, Any]]:
+    """What a grant or revoke names, checked: the permission, the user or group, and how the
+    audit event shows it. Only a publisher of the rule may change who may do what."""
+    check_permission(actor, permissions.PUBLISH, rule)
+    if action not in permissions.ACTIONS:
+        raise ApplicationError(
+            "invalid_choice", f"The action is one of {sorted(permissions.ACTIONS)}.", field="action"
+        )
     if (user is None) == (group is None):
         raise ApplicationError("required", "Name a user or a group.", field="user")
-    return user if user is not None else group
+    grantee = user if user is not None else group
+    return (
+        permissions.ACTIONS[action],
+        grantee,
+        {
+            "action": action,
+            "user" if user is not None else "group": str(grantee),
+        },
+    )
 
 
 @audit.audit_batched
@@ -319,38 +336,19 @@ def rule_permission_grant(
     *, actor: Any, rule: Rule, action: str, user: Any = None, group: Group | None = None
 ) -> None:
     """Let a user or a group ``action`` (view, edit or publish) this rule."""
-    check_permission(actor, permissions.PUBLISH, rule)
-    if action not in permissions.ACTIONS:
-        raise ApplicationError(
-            "invalid_choice", f"The action is one of {sorted(permissions.ACTIONS)}.", field="action"
-        )
-    grantee = _grantee(user, group)
-    assign_perm(permissions.ACTIONS[action], grantee, rule)
-    _audit(
-        "rule.permission_granted",
-        actor,
-        rule,
-        after={"action": action, "user" if user is not None else "group": str(grantee)},
-    )
+    permission, grantee, shown = _grant_target(actor, rule, action, user, group)
+    assign_perm(permission, grantee, rule)
+    _audit("rule.permission_granted", actor, rule, after=shown)
 
 
 @audit.audit_batched
 def rule_permission_revoke(
     *, actor: Any, rule: Rule, action: str, user: Any = None, group: Group | None = None
 ) -> None:
-    check_permission(actor, permissions.PUBLISH, rule)
-    if action not in permissions.ACTIONS:
-        raise ApplicationError(
-            "invalid_choice", f"The action is one of {sorted(permissions.ACTIONS)}.", field="action"
-        )
-    grantee = _grantee(user, group)
-    remove_perm(permissions.ACTIONS[action], grantee, rule)
-    _audit(
-        "rule.permission_revoked",
-        actor,
-        rule,
-        before={"action": action, "user" if user is not None else "group": str(grantee)},
-    )
+    """Take back what ``rule_permission_grant`` gave."""
+    permission, grantee, shown = _grant_target(actor, rule, action, user, group)
+    remove_perm(permission, grantee, rule)
+    _audit("rule.permission_revoked", actor, rule, before=shown)
 
 
 def read_dmn(text: str | bytes, *, field: str = "file") -> ImportedDecision:
