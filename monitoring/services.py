@@ -29,6 +29,7 @@ from monitoring.models import (
     AuditPurgedEvent,
     JourneyRetention,
 )
+from workflow_site import statements
 from workflow_site.errors import ApplicationError, ConflictError
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def audit_batch() -> Iterator[None]:
                 for event, fields in pending:
                     tip = _link(fields, tip)
                     event.seq, event.prev_hash, event.hash = tip[0], fields["prev_hash"], tip[1]
-                AuditEvent.objects.bulk_create([event for event, _ in pending])
+                statements.insert([event for event, _ in pending])
     finally:
         setattr(connection, BATCH, None)
 

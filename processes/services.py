@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, Subquery
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
@@ -44,7 +45,7 @@ from processes.models import (
 )
 from processes.runtime import engine_for
 from tasks.models import LIVE_TASK_STATUSES, Role, Task
-from workflow_site import effects, telemetry
+from workflow_site import effects, statements, telemetry
 from workflow_site import permissions as shared_permissions
 from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
@@ -382,12 +383,16 @@ def _record(
 ) -> None:
     """Add to the instance's history and, for the kinds in ``AUDIT_TYPES``, to the audit trail
     (about ``subject``, the instance unless named; ``before``/``after``: what changed)."""
-    InstanceEvent.objects.create(
-        instance=instance,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        kind=kind,
-        element_id=element_id,
-        detail=detail or {},
+    statements.insert(
+        [
+            InstanceEvent(
+                instance=instance,
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                kind=kind,
+                element_id=element_id,
+                detail=detail or {},
+            )
+        ]
     )
     _audit_instance(
         instance,
@@ -482,7 +487,7 @@ def _store(
         instance.ended_at = timezone.now()
     if not written:
         instance.lock_version += 1
-        instance.save(update_fields=["marking", "data", "status", "ended_at", "lock_version"])
+        statements.update(instance, ("marking", "data", "status", "ended_at", "lock_version"))
     if instance.status != status_before:
         _audit_instance(
             instance,
@@ -570,11 +575,14 @@ def _sync_tasks(
 
     items = _work_items(engine, state)
     completed = {effect[1] for effect in fired if effect[0] == "completed"}
-    live = Task.objects.select_for_update(of=("self",)).filter(
-        instance=instance, status__in=LIVE_TASK_STATUSES
-    )
+
+    def live() -> QuerySet[Task]:
+        return Task.objects.select_for_update(of=("self",)).filter(
+            instance=instance, status__in=LIVE_TASK_STATUSES
+        )
+
     if items_before is None:
-        rows = list(live.order_by("pk"))
+        rows = list(live().order_by("pk"))
         known = {task.activity for task in rows}
     else:
         moved = {
@@ -584,7 +592,7 @@ def _sync_tasks(
         }
         held = in_hand if in_hand is not None and in_hand.activity in moved else None
         wanted = moved - {held.activity} if held is not None else moved
-        rows = list(live.filter(activity__in=wanted).order_by("pk")) if wanted else []
+        rows = list(live().filter(activity__in=wanted).order_by("pk")) if wanted else []
         if held is not None:
             rows.append(held)
         known = set(items_before)
@@ -653,20 +661,47 @@ class _RowLock:
         """Nothing to do at commit: the hook only stands for the lock while it is held."""
 
 
-def instance_locked(instance_id: int | Subquery) -> ProcessInstance:
-    """Lock the instance row until the transaction ends (``select_for_update``) and read it.
+@functools.cache
+def _instance_columns() -> tuple[statements.Columns, statements.Columns, statements.Columns]:
+    return (
+        statements.Columns(ProcessInstance),
+        # The cached engine stands for the BPMN text (see engine_for).
+        statements.Columns(JourneyVersion, deferred=("bpmn_xml",)),
+        statements.Columns(Journey),
+    )
+
+
+def instance_locked(instance_id: int | QuerySet[Any]) -> ProcessInstance:
+    """Lock the instance row until the transaction ends (``SELECT ... FOR UPDATE``) and read it
+    with its version and journey. ``instance_id`` may be a one-column queryset that finds it.
 
     The object remembers that this transaction holds its lock, as a commit hook: Django keeps a
     hook exactly as long as the transaction, or the savepoint, that registered it, which is as
     long as PostgreSQL keeps the row lock. A service handed the object can then skip reading it
     again (``_still_locked``).
     """
-    instance = (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("version__journey")
-        .defer("version__bpmn_xml")  # the cached engine stands for it (see engine_for)
-        .get(pk=instance_id)
+    instance_columns, version_columns, journey_columns = _instance_columns()
+    if isinstance(instance_id, QuerySet):
+        found, params = instance_id.query.sql_with_params()
+        target = f"({found})"
+    else:
+        target, params = "%s", (instance_id,)
+    instance_table, version_table = instance_columns.table, version_columns.table
+    row = statements.fetch_one(
+        f"SELECT {instance_columns.sql}, {version_columns.sql}, {journey_columns.sql} "  # noqa: S608 - names from the models
+        f"FROM {instance_table} "
+        f'INNER JOIN {version_table} ON {version_table}."id" = {instance_table}."version_id" '
+        f"INNER JOIN {journey_columns.table} "
+        f'ON {journey_columns.table}."id" = {version_table}."journey_id" '
+        f'WHERE {instance_table}."id" = {target}{statements.for_update(instance_columns)}',
+        params,
     )
+    if row is None:
+        raise ProcessInstance.DoesNotExist("No such process instance.")
+    instance: ProcessInstance = instance_columns.read(row)
+    version = version_columns.read(row, len(instance_columns))
+    version.journey = journey_columns.read(row, len(instance_columns) + len(version_columns))
+    instance.version = version
     if connection.in_atomic_block:
         mark = _RowLock()
         transaction.on_commit(mark)

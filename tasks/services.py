@@ -28,7 +28,7 @@ from tasks.models import (
 )
 from tasks.routing import choose_assignee
 from tasks.selectors import has_completed, is_candidate, is_manager
-from workflow_site import effects, telemetry
+from workflow_site import effects, statements, telemetry
 from workflow_site.errors import ApplicationError, ConflictError, NotFoundError
 
 
@@ -199,7 +199,7 @@ def task_create_for_item(
         status = TaskStatus.CLAIMED if assignee is not None else TaskStatus.OFFERED
     now = timezone.now()
     sla_fields = sla.task_sla_fields(instance=instance, node=node, role=role, now=now)
-    task = Task.objects.create(
+    task = Task(
         instance=instance,
         activity=activity,
         element_id=element_id,
@@ -214,6 +214,7 @@ def task_create_for_item(
         separation_from=other or "",
         **sla_fields,
     )
+    statements.insert([task])
     _audit_task(
         "task.offered", None, task, after={**_task_state(task), "role": role.key if role else None}
     )
@@ -259,6 +260,18 @@ def task_follow_engine(
     _broadcast_task(task, "status", outbox)
 
 
+#: What a completion writes (the claim of whoever completes an offered task included).
+COMPLETION_FIELDS = (
+    "status",
+    "completed_at",
+    "completed_by",
+    "data",
+    "lock_version",
+    "assignee",
+    "claimed_at",
+)
+
+
 def task_mark_completed(
     *, task: Task, actor: Any, data: Mapping[str, Any], outbox: effects.Outbox | None = None
 ) -> None:
@@ -272,14 +285,10 @@ def task_mark_completed(
     task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
     task.data = dict(data)
     task.lock_version += 1
-    changed = Task.objects.filter(pk=task.pk, lock_version=read_version).update(
-        status=task.status,
-        completed_at=task.completed_at,
-        completed_by=task.completed_by,
-        data=task.data,
-        lock_version=task.lock_version,
-        assignee=task.assignee_id,
-        claimed_at=task.claimed_at,
+    changed = statements.update(
+        task,
+        COMPLETION_FIELDS,
+        expected={"lock_version": read_version},
     )
     if not changed:
         raise ConflictError(

@@ -119,6 +119,16 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters travel apart from the SQL and a statement run DATABASE_PREPARE_THRESHOLD
+        # times on a connection is prepared: PostgreSQL stops parsing and planning it each time
+        # (the task-completion path runs the same dozen statements over and over). 0 turns
+        # preparing off, for a transaction-pooling proxy in front of the database.
+        prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 2)
+        DATABASES["default"]["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": prepare_threshold or None,
+        }
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
