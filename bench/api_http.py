@@ -137,9 +137,9 @@ def measure(seconds: float = 10.0, clients: int = 4, servers: int | None = None)
         gathered = [out.get(timeout=seconds + 600) for _ in workers]
         for worker in workers:
             worker.join(timeout=30)
-    errors = [detail for state, detail, _ in gathered if state == "error"]
-    if errors:
-        raise RuntimeError(f"API benchmark client failed: {errors[0]}")
+        errors = [detail for state, detail, _ in gathered if state == "error"]
+        if errors:  # raised while the servers' logs are still there to be shown
+            raise RuntimeError(f"API benchmark client failed: {errors[0]}")
     total = sum(done for _, done, _ in gathered)
     latencies = sorted(value for _, _, values in gathered for value in values)
     return {

@@ -8,6 +8,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workflow_site.settings.dev")
+# Database connections come from a pool: every request has a context of its own, and a
+# connection kept in one past its request would never be used again (see settings.base).
+os.environ.setdefault("ITINERA_DATABASE_POOL", "1")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

@@ -81,6 +81,44 @@ def test_production_profile_uses_the_services(tmp_path: Path) -> None:
     }
 
 
+SHOW_CONNECTIONS = """
+import json, os, sys
+if sys.argv[1] == "asgi":
+    import workflow_site.asgi
+else:
+    import django
+    django.setup()
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(json.dumps({"options": database["OPTIONS"], "max_age": database["CONN_MAX_AGE"]}))
+"""
+
+
+def test_the_asgi_server_pools_connections_and_workers_keep_one(tmp_path: Path) -> None:
+    # Under ASGI a connection kept past its request is never used again: kept ones pile up
+    # until PostgreSQL refuses new clients. The server takes them from a pool instead.
+    server = run(["-c", SHOW_CONNECTIONS, "asgi"], PRODUCTION_ENV, tmp_path)
+    worker = run(["-c", SHOW_CONNECTIONS, "worker"], PRODUCTION_ENV, tmp_path)
+    assert server.returncode == 0, server.stderr
+    assert worker.returncode == 0, worker.stderr
+    pooled, kept = json.loads(server.stdout), json.loads(worker.stdout)
+    assert pooled == {
+        "options": {
+            "server_side_binding": True,
+            "prepare_threshold": 2,
+            "pool": {"min_size": 1, "max_size": 20, "timeout": 10},
+        },
+        "max_age": 0,
+    }
+    assert kept == {"options": {"server_side_binding": True, "prepare_threshold": 2}, "max_age": 60}
+    unprepared = run(
+        ["-c", SHOW_CONNECTIONS, "worker"],
+        {**PRODUCTION_ENV, "DATABASE_PREPARE_THRESHOLD": "0"},
+        tmp_path,
+    )
+    assert json.loads(unprepared.stdout)["options"]["prepare_threshold"] is None
+
+
 def test_the_list_channel_layer_stays_selectable(tmp_path: Path) -> None:
     show_prefix = (
         "import django; django.setup()\n"

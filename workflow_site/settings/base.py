@@ -125,10 +125,19 @@ if DATABASE_URL:
         # (the task-completion path runs the same dozen statements over and over). 0 turns
         # preparing off, for a transaction-pooling proxy in front of the database.
         prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 2)
-        DATABASES["default"]["OPTIONS"] = {
-            "server_side_binding": True,
-            "prepare_threshold": prepare_threshold or None,
-        }
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=prepare_threshold or None
+        )
+        # The ASGI server (workflow_site.asgi) serves each request in a context of its own, so a
+        # connection kept past its request would be a connection left behind: it takes them from
+        # a pool of its own instead. Celery workers and commands keep one (CONN_MAX_AGE).
+        if env_bool("ITINERA_DATABASE_POOL", False):
+            DATABASES["default"]["OPTIONS"]["pool"] = {
+                "min_size": 1,
+                "max_size": env_int("DATABASE_POOL_SIZE", 20),
+                "timeout": 10,
+            }
+            DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {

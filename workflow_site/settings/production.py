@@ -41,7 +41,8 @@ DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)  # noqa: F405
+if "pool" not in DATABASES["default"]["OPTIONS"]:  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)  # noqa: F405
 SWEEPER_IN_PROCESS = False
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
