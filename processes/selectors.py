@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any, Final
@@ -21,6 +22,7 @@ from processes.models import (
     VersionStatus,
 )
 from tasks.models import LIVE_TASK_STATUSES, Task
+from workflow_site import statements
 from workflow_site.errors import ApplicationError
 
 #: Longest events script a simulation runs (each event is one engine step).
@@ -169,19 +171,58 @@ def journey_version_play(*, version: JourneyVersion, script: Any) -> list[dict[s
     return lines
 
 
+@functools.cache
+def _instance_columns() -> tuple[statements.Columns, statements.Columns, statements.Columns]:
+    return (
+        statements.Columns(ProcessInstance),
+        # The cached engine stands for the BPMN text (see runtime.engine_for).
+        statements.Columns(JourneyVersion, deferred=("bpmn_xml",)),
+        statements.Columns(Journey),
+    )
+
+
+def instance_with_version(
+    instance_id: int | QuerySet[Any], *, lock: bool = False
+) -> ProcessInstance | None:
+    """The instance with its version (less its BPMN text) and journey, in one statement built
+    once (the engine's hot path reads it on every step); None when there is none. ``instance_id``
+    may be a one-column queryset that finds it; ``lock`` locks its row (``FOR UPDATE``)."""
+    instance_columns, version_columns, journey_columns = _instance_columns()
+    if isinstance(instance_id, QuerySet):
+        found, params = instance_id.query.sql_with_params()
+        target = f"({found})"
+    else:
+        target, params = "%s", (instance_id,)
+    instances, versions, journeys = (
+        instance_columns.table,
+        version_columns.table,
+        journey_columns.table,
+    )
+    row = statements.fetch_one(
+        f"SELECT {instance_columns.sql}, {version_columns.sql}, {journey_columns.sql} "  # noqa: S608 - names from the models
+        f'FROM {instances} INNER JOIN {versions} ON {versions}."id" = {instances}."version_id" '
+        f'INNER JOIN {journeys} ON {journeys}."id" = {versions}."journey_id" '
+        f'WHERE {instances}."id" = {target}'
+        + (statements.for_update(instance_columns) if lock else ""),
+        params,
+    )
+    if row is None:
+        return None
+    instance: ProcessInstance = instance_columns.read(row)
+    version = version_columns.read(row, len(instance_columns))
+    version.journey = journey_columns.read(row, len(instance_columns) + len(version_columns))
+    instance.version = version
+    return instance
+
+
 def waiting_job(*, instance_id: int, activity: int) -> tuple[str, str, dict[str, Any]] | None:
     """(element id, topic, case data) of a service task the instance still waits for."""
     from processes.engine.core import waiting_jobs
     from processes.engine.state import state_from_json
     from processes.runtime import engine_for
 
-    instance = (
-        ProcessInstance.objects.select_related("version")
-        .defer("version__bpmn_xml")  # read only if the engine is not cached yet
-        .filter(pk=instance_id, status=InstanceStatus.RUNNING)
-        .first()
-    )
-    if instance is None:
+    instance = instance_with_version(instance_id)
+    if instance is None or instance.status != InstanceStatus.RUNNING:
         return None
     engine = engine_for(instance.version)
     state = state_from_json(instance.marking)

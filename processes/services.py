@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -661,16 +660,6 @@ class _RowLock:
         """Nothing to do at commit: the hook only stands for the lock while it is held."""
 
 
-@functools.cache
-def _instance_columns() -> tuple[statements.Columns, statements.Columns, statements.Columns]:
-    return (
-        statements.Columns(ProcessInstance),
-        # The cached engine stands for the BPMN text (see engine_for).
-        statements.Columns(JourneyVersion, deferred=("bpmn_xml",)),
-        statements.Columns(Journey),
-    )
-
-
 def instance_locked(instance_id: int | QuerySet[Any]) -> ProcessInstance:
     """Lock the instance row until the transaction ends (``SELECT ... FOR UPDATE``) and read it
     with its version and journey. ``instance_id`` may be a one-column queryset that finds it.
@@ -680,28 +669,9 @@ def instance_locked(instance_id: int | QuerySet[Any]) -> ProcessInstance:
     long as PostgreSQL keeps the row lock. A service handed the object can then skip reading it
     again (``_still_locked``).
     """
-    instance_columns, version_columns, journey_columns = _instance_columns()
-    if isinstance(instance_id, QuerySet):
-        found, params = instance_id.query.sql_with_params()
-        target = f"({found})"
-    else:
-        target, params = "%s", (instance_id,)
-    instance_table, version_table = instance_columns.table, version_columns.table
-    row = statements.fetch_one(
-        f"SELECT {instance_columns.sql}, {version_columns.sql}, {journey_columns.sql} "  # noqa: S608 - names from the models
-        f"FROM {instance_table} "
-        f'INNER JOIN {version_table} ON {version_table}."id" = {instance_table}."version_id" '
-        f"INNER JOIN {journey_columns.table} "
-        f'ON {journey_columns.table}."id" = {version_table}."journey_id" '
-        f'WHERE {instance_table}."id" = {target}{statements.for_update(instance_columns)}',
-        params,
-    )
-    if row is None:
+    instance = selectors.instance_with_version(instance_id, lock=True)
+    if instance is None:
         raise ProcessInstance.DoesNotExist("No such process instance.")
-    instance: ProcessInstance = instance_columns.read(row)
-    version = version_columns.read(row, len(instance_columns))
-    version.journey = journey_columns.read(row, len(instance_columns) + len(version_columns))
-    instance.version = version
     if connection.in_atomic_block:
         mark = _RowLock()
         transaction.on_commit(mark)
