@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Sequence
 from typing import Any, Final
 
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -171,48 +172,55 @@ def journey_version_play(*, version: JourneyVersion, script: Any) -> list[dict[s
     return lines
 
 
+class InstanceRows:
+    """The instance with its version (less its BPMN text: the cached engine stands for it) and
+    journey, as one SELECT built once: ``columns`` and ``tables`` (the FROM clause) to build a
+    statement from, and ``read`` to turn its row back into the objects."""
+
+    def __init__(self) -> None:
+        self.instance = statements.Columns(ProcessInstance)
+        self.version = statements.Columns(JourneyVersion, deferred=("bpmn_xml",))
+        self.journey = statements.Columns(Journey)
+        self.columns = f"{self.instance.sql}, {self.version.sql}, {self.journey.sql}"
+        instances, versions, journeys = self.instance.table, self.version.table, self.journey.table
+        self.tables = (
+            f'{instances} INNER JOIN {versions} ON {versions}."id" = {instances}."version_id" '
+            f'INNER JOIN {journeys} ON {journeys}."id" = {versions}."journey_id"'
+        )
+        self.width = len(self.instance) + len(self.version) + len(self.journey)
+
+    def read(self, row: Sequence[Any], start: int = 0) -> ProcessInstance:
+        instance: ProcessInstance = self.instance.read(row, start)
+        version = self.version.read(row, start + len(self.instance))
+        version.journey = self.journey.read(row, start + len(self.instance) + len(self.version))
+        instance.version = version
+        return instance
+
+
 @functools.cache
-def _instance_columns() -> tuple[statements.Columns, statements.Columns, statements.Columns]:
-    return (
-        statements.Columns(ProcessInstance),
-        # The cached engine stands for the BPMN text (see runtime.engine_for).
-        statements.Columns(JourneyVersion, deferred=("bpmn_xml",)),
-        statements.Columns(Journey),
-    )
+def instance_rows() -> InstanceRows:
+    return InstanceRows()
 
 
 def instance_with_version(
     instance_id: int | QuerySet[Any], *, lock: bool = False
 ) -> ProcessInstance | None:
-    """The instance with its version (less its BPMN text) and journey, in one statement built
-    once (the engine's hot path reads it on every step); None when there is none. ``instance_id``
-    may be a one-column queryset that finds it; ``lock`` locks its row (``FOR UPDATE``)."""
-    instance_columns, version_columns, journey_columns = _instance_columns()
+    """The instance with its version and journey (see ``InstanceRows``), in one statement; None
+    when there is none. ``instance_id`` may be a one-column queryset that finds it; ``lock``
+    locks its row (``FOR UPDATE``)."""
+    rows = instance_rows()
     if isinstance(instance_id, QuerySet):
         found, params = instance_id.query.sql_with_params()
         target = f"({found})"
     else:
         target, params = "%s", (instance_id,)
-    instances, versions, journeys = (
-        instance_columns.table,
-        version_columns.table,
-        journey_columns.table,
-    )
     row = statements.fetch_one(
-        f"SELECT {instance_columns.sql}, {version_columns.sql}, {journey_columns.sql} "  # noqa: S608 - names from the models
-        f'FROM {instances} INNER JOIN {versions} ON {versions}."id" = {instances}."version_id" '
-        f'INNER JOIN {journeys} ON {journeys}."id" = {versions}."journey_id" '
-        f'WHERE {instances}."id" = {target}'
-        + (statements.for_update(instance_columns) if lock else ""),
+        f"SELECT {rows.columns} FROM {rows.tables} "  # noqa: S608 - names from the models
+        f'WHERE {rows.instance.table}."id" = {target}'
+        + (statements.for_update(rows.instance) if lock else ""),
         params,
     )
-    if row is None:
-        return None
-    instance: ProcessInstance = instance_columns.read(row)
-    version = version_columns.read(row, len(instance_columns))
-    version.journey = journey_columns.read(row, len(instance_columns) + len(version_columns))
-    instance.version = version
-    return instance
+    return None if row is None else rows.read(row)
 
 
 def waiting_job(*, instance_id: int, activity: int) -> tuple[str, str, dict[str, Any]] | None:

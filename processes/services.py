@@ -672,6 +672,12 @@ def instance_locked(instance_id: int | QuerySet[Any]) -> ProcessInstance:
     instance = selectors.instance_with_version(instance_id, lock=True)
     if instance is None:
         raise ProcessInstance.DoesNotExist("No such process instance.")
+    return remember_lock(instance)
+
+
+def remember_lock(instance: ProcessInstance) -> ProcessInstance:
+    """Mark ``instance`` as locked by the current transaction, whose statement just locked and
+    read its row (see ``instance_locked``)."""
     if connection.in_atomic_block:
         mark = _RowLock()
         transaction.on_commit(mark)

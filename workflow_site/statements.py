@@ -85,14 +85,14 @@ class Columns:
         return self.model.from_db(db.alias, self.attnames, values)
 
 
-def for_update(columns: Columns) -> str:
-    """The clause that locks the rows of ``columns``' table (nothing on SQLite, whose write
-    transaction locks the database)."""
+def for_update(*locked: Columns) -> str:
+    """The clause that locks the rows of ``locked``'s tables, in that order (nothing on SQLite,
+    whose write transaction locks the database)."""
     features = _database().features
     if not features.has_select_for_update:
         return ""
     if features.has_select_for_update_of:
-        return f" FOR UPDATE OF {columns.table}"
+        return " FOR UPDATE OF " + ", ".join(columns.table for columns in locked)
     return " FOR UPDATE"
 
 

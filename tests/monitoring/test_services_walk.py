@@ -46,6 +46,7 @@ NOT_WALKED = {
     "monitoring.services.audit_batch": "groups the events of a service; writes none itself",
     "monitoring.services.audit_batched": "groups the events of a service; writes none itself",
     "processes.services.instance_locked": "a lock and a read: writes nothing",
+    "processes.services.remember_lock": "marks a lock the caller took: writes nothing",
     "processes.services.holds_instance_lock": "a check: writes nothing",
     "tasks.services.saved_filter_query": "a check: writes nothing",
     "tasks.services.saved_filter_save": "a personal inbox preference, not case or access state",
