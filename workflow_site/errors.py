@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -132,6 +133,23 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
             http_status,
         )
     trace_id = current_trace_id()
+    if isinstance(exc, OperationalError):
+        # The database is out of reach, its connections are all taken, or it gave up a
+        # transaction (deadlock, lock timeout): nothing was written, and the same request may
+        # well succeed in a moment.
+        logger.warning("Database unavailable in an API view (trace %s): %s", trace_id, exc)
+        response = _error_response(
+            {
+                "code": "database_unavailable",
+                "message": "The database could not serve the request; nothing was changed. "
+                f"Try again in a moment (trace id {trace_id}).",
+                "field": None,
+                "details": {"trace_id": trace_id},
+            },
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "1"
+        return response
     logger.exception("Unexpected error in an API view (trace %s)", trace_id)
     return _error_response(
         {

@@ -129,6 +129,26 @@ def test_unexpected_errors_hide_the_trace(worker: Any, monkeypatch: pytest.Monke
     assert error["details"]["trace_id"] in error["message"]
 
 
+def test_an_unreachable_database_is_a_503_to_retry(
+    worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from processes import selectors
+
+    def unreachable(**kwargs: Any) -> Any:
+        raise OperationalError("couldn't get a connection after 10.00 sec")
+
+    monkeypatch.setattr(selectors, "journeys_visible_to", unreachable)
+    response = client_for(UserFactory()).get("/api/journeys/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    error = response.json()["error"]
+    assert error["code"] == "database_unavailable"
+    assert "10.00 sec" not in response.content.decode()
+    assert error["details"]["trace_id"] in error["message"]
+
+
 # --- Journeys: versions, the draft, publishing, retiring, export, import ------------------------
 
 BROKEN_BPMN = MINIMAL_BPMN.replace('targetRef="End"', 'targetRef="Nowhere"')
