@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import Field
-
-M = TypeVar("M", bound=models.Model)
 
 Converter = Callable[[Any, Any, Any], Any]
 
