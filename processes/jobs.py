@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any
 
 from celery import shared_task
+from django.db import OperationalError
+
+logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 
@@ -23,7 +27,31 @@ def _backoff(retries: int) -> int:
     ignore_result=True,
 )
 def run_service_task(self: Any, instance_id: int, activity: int) -> str:
-    """Run the handler of a waiting service task, then continue the instance with its result."""
+    """Run the handler of a waiting service task, then continue the instance with its result.
+
+    When the database fails the job (its connection lost, a deadlock, a lock timeout) nothing of
+    the job was committed, and the job is sent again with the handler's backoff, as a redelivery
+    would be: a job acknowledged after such a failure would leave its instance waiting for
+    ever. The handler may then run more than once, as on any redelivery.
+    """
+    try:
+        return _run_service_task(self, instance_id, activity)
+    except OperationalError as error:
+        retries = self.request.retries
+        if self.request.is_eager or retries >= MAX_RETRIES:
+            raise
+        logger.warning(
+            "Service task %s of instance %s: the database failed (%s); retry %s of %s",
+            activity,
+            instance_id,
+            error,
+            retries + 1,
+            MAX_RETRIES,
+        )
+        raise self.retry(exc=error, countdown=_backoff(retries)) from error
+
+
+def _run_service_task(self: Any, instance_id: int, activity: int) -> str:
     from processes import handlers, selectors, services
 
     job = selectors.waiting_job(instance_id=instance_id, activity=activity)

@@ -302,6 +302,57 @@ def test_a_failing_service_task_becomes_an_incident_and_can_be_retried(
         handlers.unregister_handler("score")
 
 
+def test_a_job_the_database_failed_is_sent_again_not_dropped(
+    designer: Any,
+    service_journey: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    from processes import jobs
+
+    run_service_task: Any = jobs.run_service_task  # its request is set by hand below
+
+    @handlers.register_handler("score")
+    def score(data: Any) -> dict[str, Any]:
+        return {"score": 1}
+
+    try:
+        with django_capture_on_commit_callbacks(execute=False):  # the job is not run here
+            instance = services.instance_start(actor=designer, journey=service_journey)
+        activity = InstanceEvent.objects.get(instance=instance, kind="job_queued").detail[
+            "activity"
+        ]
+        finish = services.instance_job_done
+
+        def deadlocked(**kwargs: Any) -> Any:
+            raise OperationalError("deadlock detected")
+
+        sent_again: list[dict[str, Any]] = []
+
+        def retry(**kwargs: Any) -> Retry:
+            sent_again.append(kwargs)
+            return Retry("sent again")
+
+        monkeypatch.setattr(services, "instance_job_done", deadlocked)
+        monkeypatch.setattr(run_service_task, "retry", retry)
+        run_service_task.push_request(retries=0, is_eager=False)
+        try:
+            with pytest.raises(Retry):
+                run_service_task.run(instance.pk, activity)
+            assert isinstance(sent_again[0]["exc"], OperationalError)
+            assert sent_again[0]["countdown"] == 2
+            monkeypatch.setattr(services, "instance_job_done", finish)
+            assert run_service_task.run(instance.pk, activity) == "done"  # the redelivery
+        finally:
+            run_service_task.pop_request()
+        assert set(open_tasks(instance)) == {"Work"}
+    finally:
+        handlers.unregister_handler("score")
+
+
 def test_signals_reach_every_waiting_instance(designer: Any) -> None:
     xml = MINIMAL_BPMN.replace(
         '<bpmn:userTask id="Work" name="Do the work" />',
