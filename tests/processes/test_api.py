@@ -109,6 +109,23 @@ def test_detail_is_404_for_invisible_and_unknown_alike(worker: Any, startable_jo
     assert invisible.json() == unknown.json()
 
 
+def test_a_token_authenticates_its_user_and_a_bad_one_is_a_401(worker: Any) -> None:
+    token = Token.objects.create(user=worker)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/journeys/").status_code == 200  # who it is: the IDOR sweep's tests
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    unknown = client.get("/api/journeys/")
+    assert unknown.status_code == 401
+    assert unknown.json()["error"]["message"] == "Invalid token."
+    worker.is_active = False
+    worker.save()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    inactive = client.get("/api/journeys/")
+    assert inactive.status_code == 401
+    assert inactive.json()["error"]["message"] == "User inactive or deleted."
+
+
 def test_openapi_schema_is_served(worker: Any) -> None:
     response = client_for(worker).get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
