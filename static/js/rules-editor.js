@@ -239,6 +239,9 @@
 
   let checkTimer = null;
   let dirty = false;
+  // Each check and save takes the next number; an answer that comes back after a later request
+  // was sent says nothing (a slow check must not write over "Draft saved.").
+  let latestRequest = 0;
   function changed(now) {
     dirty = true;
     clearTimeout(checkTimer);
@@ -246,12 +249,16 @@
   }
 
   async function check() {
+    const mine = ++latestRequest;
     const response = await call("POST", "/check", { definition: definition });
+    if (mine !== latestRequest) return;
     if (response.ok) showProblems(response.body.problems);
     else if (response.body && response.body.error) say(response.body.error.message, "danger");
   }
 
   async function save() {
+    clearTimeout(checkTimer);
+    latestRequest += 1;
     const response = await call("PUT", "/draft/", { definition: definition, lock_version: lockVersion });
     if (response.ok) {
       lockVersion = response.body.lock_version;
