@@ -99,7 +99,8 @@ XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _attr(value: str) -> str:
+def xml_attribute(value: str) -> str:
+    """``value`` quoted as an XML attribute, characters XML 1.0 cannot carry replaced."""
     return quoteattr(_NOT_XML.sub("\ufffd", value))
 
 
@@ -109,12 +110,12 @@ def _xes_event(event: AuditEvent) -> str:
     )
     return (
         "    <event>\n"
-        f'      <string key="concept:name" value={_attr(activity)}/>\n'
-        f'      <date key="time:timestamp" value={_attr(chain.timestamp(event.at))}/>\n'
-        f'      <string key="org:resource" value={_attr(event.actor_label)}/>\n'
+        f'      <string key="concept:name" value={xml_attribute(activity)}/>\n'
+        f'      <date key="time:timestamp" value={xml_attribute(chain.timestamp(event.at))}/>\n'
+        f'      <string key="org:resource" value={xml_attribute(event.actor_label)}/>\n'
         f'      <string key="lifecycle:transition" '
-        f"value={_attr(LIFECYCLE.get(event.type, 'complete'))}/>\n"
-        f'      <string key="itinera:type" value={_attr(event.type)}/>\n'
+        f"value={xml_attribute(LIFECYCLE.get(event.type, 'complete'))}/>\n"
+        f'      <string key="itinera:type" value={xml_attribute(event.type)}/>\n'
         f'      <int key="itinera:seq" value="{event.seq}"/>\n'
         "    </event>\n"
     )

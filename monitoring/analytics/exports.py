@@ -5,25 +5,17 @@ and per work item creation, start and completion, each related to the objects it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from monitoring.analytics.mining import Case
-
-# Characters XML 1.0 cannot carry at all.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from monitoring.exports import xml_attribute
 
 
 def timestamp(moment: datetime) -> str:
     """xs:dateTime with milliseconds and the UTC offset, as XES and OCEL expect."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _attr(value: str) -> str:
-    return quoteattr(_NOT_XML.sub("\ufffd", value))
 
 
 XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -51,15 +43,15 @@ def _xes_event(
 ) -> str:  # fmt: skip
     lines = [
         "    <event>",
-        f'      <string key="concept:name" value={_attr(activity)}/>',
+        f'      <string key="concept:name" value={xml_attribute(activity)}/>',
         f'      <string key="lifecycle:transition" value="{transition}"/>',
         f'      <date key="time:timestamp" value="{timestamp(at)}"/>',
     ]
     if resource:
-        lines.append(f'      <string key="org:resource" value={_attr(resource)}/>')
+        lines.append(f'      <string key="org:resource" value={xml_attribute(resource)}/>')
     if role:
-        lines.append(f'      <string key="org:role" value={_attr(role)}/>')
-    lines.append(f'      <string key="itinera:element" value={_attr(element)}/>')
+        lines.append(f'      <string key="org:role" value={xml_attribute(role)}/>')
+    lines.append(f'      <string key="itinera:element" value={xml_attribute(element)}/>')
     lines.append("    </event>")
     return "\n".join(lines) + "\n"
 
@@ -68,14 +60,14 @@ def as_xes(cases: Iterable[Case], *, journey: str) -> Iterator[str]:
     """One trace per instance; each completed work item gives a ``start`` and a ``complete``
     event (events in time order)."""
     yield XES_HEAD
-    yield f'  <string key="concept:name" value={_attr(journey)}/>\n'
+    yield f'  <string key="concept:name" value={xml_attribute(journey)}/>\n'
     for case in cases:
         yield (
             "  <trace>\n"
             f'    <string key="concept:name" value="{case.id}"/>\n'
-            f'    <string key="itinera:business_key" value={_attr(case.business_key)}/>\n'
+            f'    <string key="itinera:business_key" value={xml_attribute(case.business_key)}/>\n'
             f'    <int key="itinera:version" value="{case.version}"/>\n'
-            f'    <string key="itinera:status" value={_attr(case.status)}/>\n'
+            f'    <string key="itinera:status" value={xml_attribute(case.status)}/>\n'
         )
         events: list[tuple[datetime, int, str]] = []
         for item in case.items:
