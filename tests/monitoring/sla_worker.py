@@ -10,7 +10,6 @@ renames the request to ``stopped-…``, writes its pid into it and sleeps, so th
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workflow_site.settings.test")
 django.setup()
 
 from monitoring import sla  # noqa: E402
+from tests.celery_worker_support import stop_if_asked  # noqa: E402
 from workflow_site.celery import app  # noqa: E402
 
 STOP_DIR = Path(os.environ["ITINERA_TEST_STOP_DIR"])
 app.conf.task_default_queue = os.environ["ITINERA_TEST_QUEUE"]
 
 
-def _stop_if_asked(where: str, kind: str, object_id: int) -> None:
-    request = STOP_DIR / f"stop-{where}-{kind}-{object_id}"
-    if not request.exists():
-        return
-    stopped = STOP_DIR / f"stopped-{where}-{kind}-{object_id}"
-    request.rename(stopped)
-    stopped.write_text(str(os.getpid()))
-    time.sleep(120)  # killed by the test long before this ends
-
-
 def _before_commit(kind: str, object_id: int) -> None:
-    _stop_if_asked("before", str(kind), object_id)
+    stop_if_asked(STOP_DIR, "before", str(kind), object_id)
 
 
 _escalation_run = sla.escalation_run
@@ -45,7 +35,7 @@ _escalation_run = sla.escalation_run
 
 def _escalation_run_then_stop(*, kind: str, object_id: int) -> Any:
     result = _escalation_run(kind=kind, object_id=object_id)
-    _stop_if_asked("after", str(kind), object_id)
+    stop_if_asked(STOP_DIR, "after", str(kind), object_id)
     return result
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -15,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -24,13 +21,10 @@ from monitoring.models import AuditEvent
 from monitoring.sla_models import SlaEscalation
 from processes import services as process_services
 from tasks.models import Task
+from tests.celery_worker_support import own_queue, running_worker, wait_for
 from tests.monitoring.sla_support import publish, simple_bpmn
-from workflow_site.celery import app
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
 
 
 def _due_tasks(designer: Any, role: Any, starter: Any, count: int) -> list[Task]:
@@ -113,88 +107,13 @@ def test_concurrent_jobs_for_one_check_escalate_once(
 
 
 @pytest.fixture
-def queue() -> Iterator[str]:
-    """Jobs go to the broker, on a queue of this test's own."""
-    if not BROKER:
-        pytest.skip(
-            "needs a Celery broker: set CELERY_BROKER_URL (or REDIS_URL), e.g. "
-            "redis://127.0.0.1:6379/1, as CI does"
-        )
-    name = f"itinera-sla-test-{uuid.uuid4().hex[:10]}"
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, name
-    try:
-        yield name
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
-
-
-@pytest.fixture
-def celery_worker(queue: str, tmp_path: Path) -> Iterator[Path]:
+def celery_worker(tmp_path: Path) -> Iterator[Path]:
     """A Celery worker (prefork, one child) on the test database; yields its stop directory."""
-    assert settings.CELERY_TASK_ACKS_LATE
-    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
-    database = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="workflow_site.settings.test",
-        ITINERA_TEST_STOP_DIR=str(tmp_path),
-        ITINERA_TEST_QUEUE=queue,
-        CELERY_BROKER_URL=str(BROKER),
-    )
-    if connection.vendor == "sqlite":
-        env["ITINERA_SQLITE_PATH"] = str(database["NAME"])
-    else:
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database['NAME']}"
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(  # noqa: S603 - our own worker, started from this interpreter
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tests.monitoring.sla_worker",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(lambda: "ready" in (tmp_path / "worker.log").read_text(), 60, worker, tmp_path)
-        yield tmp_path
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
-        log.close()
-        with app.connection_for_write() as broker:
-            broker.default_channel.queue_purge(queue)
-
-
-def _wait_for(condition: Any, seconds: float, worker: Any, stop_dir: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if worker is not None and worker.poll() is not None:
-            pytest.fail(f"the worker exited:\n{(stop_dir / 'worker.log').read_text()[-3000:]}")
-        time.sleep(0.1)
-    pytest.fail(f"timed out; worker log:\n{(stop_dir / 'worker.log').read_text()[-3000:]}")
+    with (
+        own_queue("itinera-sla-test") as queue,
+        running_worker("tests.monitoring.sla_worker", queue, tmp_path) as stop_dir,
+    ):
+        yield stop_dir
 
 
 def test_a_worker_killed_mid_escalation_escalates_once_when_the_job_is_redelivered(
@@ -213,14 +132,13 @@ def test_a_worker_killed_mid_escalation_escalates_once_when_the_job_is_redeliver
 
     killed: set[str] = set()
     for _ in range(2):
-        _wait_for(
+        wait_for(
             lambda: any(p.name not in killed for p in stop_dir.glob("stopped-*")),
             60,
-            None,
             stop_dir,
         )
         stopped = next(p for p in stop_dir.glob("stopped-*") if p.name not in killed)
-        _wait_for(lambda stopped=stopped: stopped.read_text().strip() != "", 10, None, stop_dir)
+        wait_for(lambda stopped=stopped: stopped.read_text().strip() != "", 10, stop_dir)
         pid = int(stopped.read_text())
         if stopped.name.startswith("stopped-before"):
             # Nothing of the interrupted escalation is visible before the kill ...
@@ -234,7 +152,7 @@ def test_a_worker_killed_mid_escalation_escalates_once_when_the_job_is_redeliver
             pk__in=[t.pk for t in tasks], sla_escalated_at__isnull=False
         ).count() == len(tasks)
 
-    _wait_for(all_escalated, 60, None, stop_dir)
+    wait_for(all_escalated, 60, stop_dir)
     # Give a second (wrongly) redelivered run the time to do harm, then check nothing doubled.
     time.sleep(1.5)
     log = (stop_dir / "worker.log").read_text()

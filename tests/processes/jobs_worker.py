@@ -12,7 +12,6 @@ request to ``stopped-…``, writes its pid into it and sleeps, so the test can k
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.db import transaction  # noqa: E402
 from processes import services  # noqa: E402
 from processes.handlers import register_handler  # noqa: E402
 from processes.models import ProcessInstance  # noqa: E402
+from tests.celery_worker_support import stop_if_asked  # noqa: E402
 from workflow_site.celery import app  # noqa: E402
 
 TOPIC = "test-count"
@@ -33,20 +33,10 @@ STOP_DIR = Path(os.environ["ITINERA_TEST_STOP_DIR"])
 app.conf.task_default_queue = os.environ["ITINERA_TEST_QUEUE"]
 
 
-def _stop_if_asked(where: str, number: Any) -> None:
-    request = STOP_DIR / f"stop-{where}-{number}"
-    if not request.exists():
-        return
-    stopped = STOP_DIR / f"stopped-{where}-{number}"
-    request.rename(stopped)
-    stopped.write_text(str(os.getpid()))
-    time.sleep(120)  # killed by the test long before this ends
-
-
 @register_handler(TOPIC)
 def count(data: dict[str, Any]) -> dict[str, Any]:
     """Counts its runs in a file of its own (a handler may run again after a kill)."""
-    _stop_if_asked("handler", data["n"])
+    stop_if_asked(STOP_DIR, "handler", data["n"])
     with (STOP_DIR / f"ran-{data['n']}").open("a") as runs:
         runs.write("x")
     return {"counted": True}
@@ -59,8 +49,8 @@ def _instance_job_done_then_stop(*, instance_id: int, **kwargs: Any) -> Any:
     number = ProcessInstance.objects.get(pk=instance_id).data.get("n")
     with transaction.atomic():
         instance = _instance_job_done(instance_id=instance_id, **kwargs)
-        _stop_if_asked("before", number)
-    _stop_if_asked("after", number)
+        stop_if_asked(STOP_DIR, "before", number)
+    stop_if_asked(STOP_DIR, "after", number)
     return instance
 
 

@@ -7,28 +7,20 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from monitoring.models import AuditEvent
 from processes import services
 from processes.models import InstanceEvent, InstanceStatus, ProcessInstance
+from tests.celery_worker_support import own_queue, running_worker, wait_for
 from tests.factories import UserFactory
-from workflow_site.celery import app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
 TOPIC = "test-count"  # the handler of tests/processes/jobs_worker.py
 BPMN = (
     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -45,60 +37,11 @@ BPMN = (
 def worker_dir(tmp_path: Path) -> Iterator[Path]:
     """A Celery worker (prefork, one child) on the test database and a queue of the test's own;
     yields its stop directory."""
-    if not BROKER:
-        pytest.skip("needs a Celery broker: set CELERY_BROKER_URL (or REDIS_URL)")
-    assert settings.CELERY_TASK_ACKS_LATE
-    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
-    queue = f"itinera-jobs-test-{uuid.uuid4().hex[:10]}"
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    database = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="workflow_site.settings.test",
-        ITINERA_TEST_STOP_DIR=str(tmp_path),
-        ITINERA_TEST_QUEUE=queue,
-        CELERY_BROKER_URL=str(BROKER),
-    )
-    if connection.vendor == "sqlite":
-        env["ITINERA_SQLITE_PATH"] = str(database["NAME"])
-    else:
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database['NAME']}"
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.processes.jobs_worker", "worker"]
-        + ["--pool=prefork", "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h"]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(lambda: "ready" in (tmp_path / "worker.log").read_text(), 60, tmp_path, worker)
-        yield tmp_path
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
-        log.close()
-        with app.connection_for_write() as broker:
-            broker.default_channel.queue_purge(queue)
-
-
-def _wait_for(condition: Any, seconds: float, stop_dir: Path, worker: Any = None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if worker is not None and worker.poll() is not None:
-            pytest.fail(f"the worker exited:\n{(stop_dir / 'worker.log').read_text()[-3000:]}")
-        time.sleep(0.1)
-    pytest.fail(f"timed out; worker log:\n{(stop_dir / 'worker.log').read_text()[-3000:]}")
+    with (
+        own_queue("itinera-jobs-test") as queue,
+        running_worker("tests.processes.jobs_worker", queue, tmp_path) as stop_dir,
+    ):
+        yield stop_dir
 
 
 def test_a_worker_killed_mid_job_moves_each_instance_on_once(worker_dir: Path) -> None:
@@ -115,9 +58,9 @@ def test_a_worker_killed_mid_job_moves_each_instance_on_once(worker_dir: Path) -
     ]
 
     for _ in stops:
-        _wait_for(lambda: any(stop_dir.glob("stopped-*-*[0-9]")), 60, stop_dir)
+        wait_for(lambda: any(stop_dir.glob("stopped-*-*[0-9]")), 60, stop_dir)
         stopped = next(stop_dir.glob("stopped-*-*[0-9]"))
-        _wait_for(lambda stopped=stopped: stopped.read_text().strip() != "", 10, stop_dir)
+        wait_for(lambda stopped=stopped: stopped.read_text().strip() != "", 10, stop_dir)
         where, position = stopped.name.split("-")[1:]
         instance = ProcessInstance.objects.get(pk=ids[int(position)])
         if where in ("handler", "before"):
@@ -133,7 +76,7 @@ def test_a_worker_killed_mid_job_moves_each_instance_on_once(worker_dir: Path) -
         finished = ProcessInstance.objects.filter(pk__in=ids, status=InstanceStatus.COMPLETED)
         return finished.count() == len(ids)
 
-    _wait_for(all_completed, 60, stop_dir)
+    wait_for(all_completed, 60, stop_dir)
     time.sleep(1.5)  # the time for a wrongly repeated job to do harm
     log = (stop_dir / "worker.log").read_text()
     assert log.count("WorkerLostError") + log.count("Worker exited prematurely") >= len(stops)
