@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from tasks import selectors, services
 from tasks.access import access_task
 from tasks.models import Task
+from workflow_site import representation
 from workflow_site.api import (
     PAGING_PARAMETERS,
     ApiView,
@@ -96,7 +97,7 @@ class TaskDetailSerializer(InboxItemSerializer):
 
     @extend_schema_field(CommentSerializer(many=True))
     def get_comments(self, task: Task) -> Any:
-        return CommentSerializer(selectors.task_comments(task=task), many=True).data
+        return representation.represent_many(CommentSerializer, selectors.task_comments(task=task))
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTIONS)))
     def get_actions(self, task: Task) -> list[str]:
@@ -137,8 +138,8 @@ class CommentInputSerializer(serializers.Serializer):
 
 
 def _task_response(request: Request, task: Task, http_status: int = 200) -> Response:
-    detail = TaskDetailSerializer(task, context={"user": request.user})
-    return Response(detail.data, status=http_status)
+    detail = representation.represent(TaskDetailSerializer, task, {"user": request.user})
+    return Response(detail, status=http_status)
 
 
 TASK_CHANGE = {200: TaskDetailSerializer, **errors(400, 404, 409)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from processes.models import InstanceStatus
 from tasks.models import OPEN_TASK_STATUSES, Role, SavedFilter, Task, TaskComment, TaskStatus
+from workflow_site import statements
 
 
 def roles_of(*, user: Any) -> QuerySet[Role]:
@@ -217,7 +219,26 @@ def task_actions(*, task: Task, user: Any) -> list[str]:
     return actions
 
 
-def task_comments(*, task: Task) -> QuerySet[TaskComment]:
-    return (
-        TaskComment.objects.filter(task=task).select_related("author").order_by("created_at", "id")
+@functools.cache
+def _comment_rows() -> tuple[str, statements.Columns, statements.Columns]:
+    comments = statements.Columns(TaskComment)
+    authors = statements.Columns(get_user_model(), deferred=("password",))
+    sql = (
+        f"SELECT {comments.sql}, {authors.sql} FROM {comments.table} "  # noqa: S608 - names from the models
+        f'INNER JOIN {authors.table} ON {authors.table}."id" = {comments.table}."author_id" '
+        f'WHERE {comments.table}."task_id" = %s '
+        f'ORDER BY {comments.table}."created_at", {comments.table}."id"'
     )
+    return sql, comments, authors
+
+
+def task_comments(*, task: Task) -> list[TaskComment]:
+    """The task's comments, oldest first, with their authors (one statement built once: the
+    task page and every task response of the API read them)."""
+    sql, comments, authors = _comment_rows()
+    found = []
+    for row in statements.fetch_all(sql, [task.pk]):
+        comment: TaskComment = comments.read(row)
+        comment.author = authors.read(row, len(comments))
+        found.append(comment)
+    return found

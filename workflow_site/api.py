@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from workflow_site import representation
 from workflow_site.errors import RequestTooLarge
 
 #: Deeper JSON is refused: case data this deep is a mistake, and copying it would recurse.
@@ -117,7 +118,7 @@ def paged_response(
     """One page of ``rows`` (a queryset), serialized: ``{count, next, previous, results}``."""
     paginator = Paging()
     page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
+    return paginator.get_paginated_response(representation.represent_many(serializer, page or []))
 
 
 PAGING_PARAMETERS = [

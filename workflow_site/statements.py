@@ -100,6 +100,12 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         return cursor.fetchone()
 
 
+def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with _database().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 @functools.cache
 def _insert_plan(model: type[models.Model], vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
     meta = model._meta
