@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: keeps the middleware above synchronous under ASGI (see the module).
+    "workflow_site.middleware.SynchronousChain",
 ]
 
 ROOT_URLCONF = "workflow_site.urls"
