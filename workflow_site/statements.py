@@ -1,4 +1,4 @@
-"""The task-completion path's statements, built once per model instead of once per call.
+"""The hot paths' statements (a task completion, a task response), built once per model.
 
 Completing a task runs the same few statements over and over, and the ORM compiles each afresh:
 a few hundred microseconds of Python apiece, more than PostgreSQL needs to run it. The helpers
