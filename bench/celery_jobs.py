@@ -31,6 +31,8 @@ import sys
 import time
 from typing import Any
 
+import kombu
+
 from bench import common
 from processes.handlers import register_handler
 from workflow_site.celery import app
@@ -72,6 +74,12 @@ def _worker(
     )
 
 
+def _delete_queue(queue: str) -> None:
+    """The run's queue goes with it: a run that failed leaves no jobs behind on the broker."""
+    with app.connection_for_write() as connection:
+        kombu.Queue(queue).bind(connection.default_channel).delete()
+
+
 def measure(
     jobs: int = 2000, concurrency: int | None = None, pool: str = "prefork", prefetch: int = 1
 ) -> dict[str, Any]:
@@ -110,6 +118,7 @@ def measure(
         except subprocess.TimeoutExpired:
             worker.kill()
         app.conf.task_routes = None
+        _delete_queue(queue)
     moments = sorted(finished.values_list("at", flat=True))
     completed = ProcessInstance.objects.filter(pk__in=ids, status=InstanceStatus.COMPLETED)
     if completed.count() != jobs or len(moments) != jobs:
@@ -124,6 +133,7 @@ def measure(
                 "pool": pool,
                 "prefetch_multiplier": prefetch,
                 "broker": str(app.conf.broker_url).split("://", 1)[0],
+                "queue": queue,
                 "drain_seconds": round(window, 3),
                 "enqueue_per_s": round(jobs / enqueue_seconds, 1),
             }
