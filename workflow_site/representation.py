@@ -100,7 +100,7 @@ class Plan:
         self, objects: Iterable[Any], context: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """``serializer_class(objects, many=True, context=context).data``."""
-        if isinstance(objects, models.Manager):
+        if isinstance(objects, models.manager.BaseManager):
             objects = objects.all()
         return [self.represent(obj, context) for obj in objects]
 
