@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "monitoring.middleware.AuditContextMiddleware",
     "workflow_site.telemetry.middleware.TraceIdMiddleware",
+    "workflow_site.middleware.RefuseNullCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
