@@ -220,25 +220,15 @@ def task_actions(*, task: Task, user: Any) -> list[str]:
 
 
 @functools.cache
-def _comment_rows() -> tuple[str, statements.Columns, statements.Columns]:
-    comments = statements.Columns(TaskComment)
-    authors = statements.Columns(get_user_model(), deferred=("password",))
-    sql = (
-        f"SELECT {comments.sql}, {authors.sql} FROM {comments.table} "  # noqa: S608 - names from the models
-        f'INNER JOIN {authors.table} ON {authors.table}."id" = {comments.table}."author_id" '
-        f'WHERE {comments.table}."task_id" = %s '
-        f'ORDER BY {comments.table}."created_at", {comments.table}."id"'
-    )
-    return sql, comments, authors
+def _comments_with_authors() -> tuple[statements.WithRelated, str]:
+    rows = statements.WithRelated(TaskComment, "author", deferred=("password",))
+    table = rows.rows.table
+    order = f'ORDER BY {table}."created_at", {table}."id"'
+    return rows, f'{rows.select} WHERE {table}."task_id" = %s {order}'
 
 
 def task_comments(*, task: Task) -> list[TaskComment]:
     """The task's comments, oldest first, with their authors (one statement built once: the
     task page and every task response of the API read them)."""
-    sql, comments, authors = _comment_rows()
-    found = []
-    for row in statements.fetch_all(sql, [task.pk]):
-        comment: TaskComment = comments.read(row)
-        comment.author = authors.read(row, len(comments))
-        found.append(comment)
-    return found
+    rows, sql = _comments_with_authors()
+    return [rows.read(row) for row in statements.fetch_all(sql, [task.pk])]

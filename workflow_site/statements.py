@@ -83,6 +83,32 @@ class Columns:
         return self.model.from_db(db.alias, self.attnames, values)
 
 
+class WithRelated:
+    """Rows of ``model`` with the object that its foreign key ``field`` names, read by one join
+    built once. ``select`` ends with the FROM clause (callers add WHERE and ORDER BY over
+    ``rows.table``); ``read`` gives the row's instance with the related object cached on it."""
+
+    def __init__(self, model: type[models.Model], field: str, deferred: Sequence[str] = ()):
+        key = model._meta.get_field(field)
+        related = key.related_model
+        if not isinstance(key, models.ForeignKey) or not isinstance(related, type):
+            raise TypeError(f"{model.__name__}.{field} is not a foreign key")
+        self.key = key
+        self.rows = Columns(model)
+        self.related = Columns(related, deferred=deferred)
+        target = _quote(related._meta.pk.column)
+        self.select = (
+            f"SELECT {self.rows.sql}, {self.related.sql} FROM {self.rows.table} "  # noqa: S608 - names from the models
+            f"INNER JOIN {self.related.table} "
+            f"ON {self.related.table}.{target} = {self.rows.table}.{_quote(self.key.column)}"
+        )
+
+    def read(self, row: Sequence[Any]) -> Any:
+        obj = self.rows.read(row)
+        self.key.set_cached_value(obj, self.related.read(row, len(self.rows)))
+        return obj
+
+
 def for_update(*locked: Columns) -> str:
     """The clause that locks the rows of ``locked``'s tables, in that order (nothing on SQLite,
     whose write transaction locks the database)."""
